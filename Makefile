@@ -1,0 +1,109 @@
+# CityTwin — QGIS plugin. On a fresh Debian 12 machine `make demo` and `make test`
+# do all set-up themselves (Debian packages, .venv, build).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+VENV    := .venv
+PY      := $(VENV)/bin/python
+SYSPY   := /usr/bin/python3
+QGIS_PROFILE ?= default
+QGIS_PROFILES_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles
+PYTEST_ARGS ?=
+
+# Plugin sources that carry user-facing strings (for pylupdate5).
+TR_SOURCES = $(shell find . -name '*.py' -not -path './.venv/*' -not -path './build/*' \
+               -not -path './dist/*' -not -path './tests/*' -not -path './bench/*' \
+               -not -path './scripts/*' -not -name 'resources_rc.py' | sort)
+
+.PHONY: help setup system venv build resources translations update-ts test test-unit \
+        test-qgis test-desktop lint format demo sample-data bench package deploy clean distclean
+
+help:
+	@echo "CityTwin $(VERSION)"
+	@echo "  make demo      set up, build and run the demo on sample data"
+	@echo "  make test      set up, build, lint and run all test tiers"
+	@echo "  make setup     Debian packages + .venv (idempotent)"
+	@echo "  make package   dist/citytwin-$(VERSION).zip for 'Install from ZIP'"
+	@echo "  make deploy    install into QGIS profile '$(QGIS_PROFILE)'"
+	@echo "  make lint | bench | update-ts | clean | distclean"
+
+# ---- set-up -------------------------------------------------------------------------
+setup: system venv
+
+system:
+	@scripts/setup-system.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(SYSPY) -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+# ---- build --------------------------------------------------------------------------
+build: resources translations
+
+resources: resources_rc.py
+
+# pyrcc5 writes `from PyQt5 import QtCore`; the plugin speaks only qgis.PyQt (Qt6-ready).
+resources_rc.py: resources.qrc $(wildcard icons/*.svg)
+	pyrcc5 -o $@.tmp $<
+	sed -i 's/^from PyQt5 import QtCore/from qgis.PyQt import QtCore/' $@.tmp
+	mv $@.tmp $@
+
+translations: $(patsubst %.ts,%.qm,$(wildcard i18n/*.ts))
+
+i18n/%.qm: i18n/%.ts
+	lrelease -silent $< -qm $@
+
+update-ts:
+	pylupdate5 -noobsolete $(TR_SOURCES) -ts i18n/citytwin_zh_CN.ts
+
+# ---- quality ------------------------------------------------------------------------
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup build package lint
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/qgis $(PYTEST_ARGS)
+	$(PY) -m pytest tests/desktop $(PYTEST_ARGS)
+
+test-unit: setup
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-qgis: setup build package
+	$(PY) -m pytest tests/qgis $(PYTEST_ARGS)
+
+test-desktop: setup build package
+	$(PY) -m pytest tests/desktop $(PYTEST_ARGS)
+
+bench: setup build package
+	$(PY) bench/run.py
+
+# ---- demo ---------------------------------------------------------------------------
+demo: setup build package
+	$(PY) scripts/demo.py
+
+# ---- distribution -------------------------------------------------------------------
+package: build
+	$(SYSPY) scripts/package.py --output dist
+
+deploy: package
+	@mkdir -p "$(QGIS_PROFILES_DIR)/$(QGIS_PROFILE)/python/plugins"
+	rm -rf "$(QGIS_PROFILES_DIR)/$(QGIS_PROFILE)/python/plugins/citytwin"
+	cp -r build/package/citytwin "$(QGIS_PROFILES_DIR)/$(QGIS_PROFILE)/python/plugins/"
+	@echo "Deployed CityTwin $(VERSION) into profile '$(QGIS_PROFILE)'; enable it in Plugins > Manage and Install Plugins."
+
+clean:
+	rm -rf build dist resources_rc.py resources_rc.py.tmp i18n/*.qm tests/desktop/artifacts \
+	       tests/qgis/artifacts bench/results demo/output .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,248 @@
+"""CityTwin's QGIS plugin object: menu, toolbar, dock, provider; all undone on unload."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from qgis.core import Qgis, QgsApplication, QgsProject
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtWidgets import QMenu, QMessageBox, QPushButton, QToolBar
+
+from .common.deps import activate_packages_dir, deactivate_packages_dir, missing_requirements
+from .common.metadata import plugin_metadata
+from .processing.qgis_provider import CityTwinProvider
+from .translation import install_translator, remove_translator
+from .ui.icons import plugin_icon
+from .ui.qt_compat import QAction
+from .ui.signals import SignalConnections
+
+try:  # compiled from resources.qrc by `make`; icons also load from files without it
+    from . import resources_rc
+except (ImportError, AttributeError):  # not built, or no pyrcc support on this Qt
+    resources_rc = None
+
+PROVIDER_ID = "citytwin"
+MENU_OBJECT_NAME = "CityTwinMenu"
+TOOLBAR_OBJECT_NAME = "CityTwinToolbar"
+
+
+def profile_packages_dir() -> Path:
+    """Folder of the QGIS profile where the installer puts missing packages."""
+    return Path(QgsApplication.qgisSettingsDirPath()) / "python" / "citytwin_packages"
+
+
+class CityTwinPlugin:
+    """The plugin. ``initGui`` is the only place that touches ``iface``."""
+
+    def __init__(self, iface: Any) -> None:
+        self.iface = iface
+        self.provider: CityTwinProvider | None = None
+        self.menu: QMenu | None = None
+        self.toolbar: QToolBar | None = None
+        self.dock = None
+        self.actions: list[QAction] = []
+        self.connections = SignalConnections()
+        self._message_item = None
+        self._install_dialog = None
+        self._temp_dir: Path | None = None
+        self._packages_dir = profile_packages_dir()
+        activate_packages_dir(self._packages_dir)
+        self.translator = install_translator()
+
+    @staticmethod
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("CityTwinPlugin", text)
+
+    # -- Processing ------------------------------------------------------------------
+    def initProcessing(self) -> None:
+        """Register the provider (also called alone by qgis_process)."""
+        if self.provider is None:
+            self.provider = CityTwinProvider()
+            QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # -- GUI ---------------------------------------------------------------------------
+    def initGui(self) -> None:
+        self.initProcessing()
+        main_window = self.iface.mainWindow()
+
+        self.menu = QMenu(self.tr("&CityTwin"), main_window)
+        self.menu.setObjectName(MENU_OBJECT_NAME)
+        self.toolbar = self.iface.addToolBar(self.tr("CityTwin"))
+        self.toolbar.setObjectName(TOOLBAR_OBJECT_NAME)
+
+        from .ui.dock import DigitalBaseDock
+
+        self.dock = DigitalBaseDock(QgsProject.instance(), main_window, point_cloud_info=self.open_point_cloud_info)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.connections.connect(self.dock.install_requested, self.open_installer)
+        self.connections.connect(self.dock.layer_activated, self._activate_layer)
+
+        panel_action = self.dock.toggleViewAction()
+        panel_action.setIcon(plugin_icon("citytwin.svg"))
+        panel_action.setText(self.tr("Digital Base Panel"))
+        panel_action.setToolTip(self.tr("Show or hide the CityTwin Digital Base panel"))
+        self._add_action(panel_action, owned=False)
+        self._add_action(
+            self._make_action("pointcloud_info.svg", self.tr("Point Cloud Information…"), self.open_point_cloud_info)
+        )
+        self.menu.addSeparator()
+        self._add_action(
+            self._make_action("install.svg", self.tr("Install Missing Packages…"), self.open_installer),
+            toolbar=False,
+        )
+        self._add_action(self._make_action("citytwin.svg", self.tr("About CityTwin"), self.show_about), toolbar=False)
+
+        menu_bar = main_window.menuBar()
+        help_menu = self._help_menu_action(menu_bar)
+        if help_menu is not None:
+            menu_bar.insertMenu(help_menu, self.menu)
+        else:
+            menu_bar.addMenu(self.menu)
+
+        self._report_missing_packages()
+
+    @staticmethod
+    def _help_menu_action(menu_bar: Any) -> QAction | None:
+        for action in menu_bar.actions():
+            menu = action.menu()
+            if menu is not None and menu.objectName() == "mHelpMenu":
+                return action
+        return None
+
+    def _make_action(self, icon: str, text: str, slot: Any) -> QAction:
+        action = QAction(plugin_icon(icon), text, self.iface.mainWindow())
+        action.setObjectName("CityTwin" + "".join(ch for ch in text.title() if ch.isalnum()))
+        self.connections.connect(action.triggered, slot)
+        return action
+
+    def _add_action(self, action: QAction, toolbar: bool = True, owned: bool = True) -> None:
+        self.menu.addAction(action)
+        if toolbar:
+            self.toolbar.addAction(action)
+        if owned:
+            self.actions.append(action)
+
+    def _report_missing_packages(self) -> None:
+        missing = missing_requirements()
+        if not missing:
+            return
+        bar = self.iface.messageBar()
+        item = bar.createMessage(
+            self.tr("CityTwin"),
+            self.tr("Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.").format(
+                names=", ".join(req.distribution for req in missing)
+            ),
+        )
+        button = QPushButton(self.tr("Install…"), item)
+        self.connections.connect(button.clicked, self.open_installer)
+        item.layout().addWidget(button)
+        bar.pushWidget(item, Qgis.MessageLevel.Warning)
+        self._message_item = item
+
+    # -- actions -----------------------------------------------------------------------
+    def open_point_cloud_info(self) -> None:
+        import processing  # QGIS's own Processing plugin (absolute import)
+
+        processing.execAlgorithmDialog(f"{PROVIDER_ID}:pointcloudinfo", {})
+
+    def open_installer(self) -> None:
+        from .ui.install_dialog import DependencyInstallDialog
+
+        missing = missing_requirements()
+        if not missing:
+            self.iface.messageBar().pushMessage(
+                self.tr("CityTwin"), self.tr("All required Python packages are installed."), Qgis.MessageLevel.Info, 5
+            )
+            return
+        if self._install_dialog is not None:
+            self._install_dialog.raise_()
+            return
+        dialog = DependencyInstallDialog(missing, self._packages_dir, self.iface.mainWindow())
+        self._install_dialog = dialog
+        dialog.finished_install.connect(self._on_install_finished)
+        dialog.finished.connect(self._on_install_dialog_closed)
+        dialog.show()
+
+    def _on_install_finished(self, still_missing: list[str]) -> None:
+        if self.dock is not None:
+            self.dock.refresh()
+        if not still_missing and self._message_item is not None:
+            self.iface.messageBar().popWidget(self._message_item)
+            self._message_item = None
+        level = Qgis.MessageLevel.Success if not still_missing else Qgis.MessageLevel.Critical
+        text = (
+            self.tr("The Python packages were installed.")
+            if not still_missing
+            else self.tr("Some packages could not be installed: {names}").format(names=", ".join(still_missing))
+        )
+        self.iface.messageBar().pushMessage(self.tr("CityTwin"), text, level, 10)
+
+    def _on_install_dialog_closed(self, _result: int) -> None:
+        if self._install_dialog is not None:
+            self._install_dialog.deleteLater()
+            self._install_dialog = None
+
+    def _activate_layer(self, layer_id: str) -> None:
+        layer = QgsProject.instance().mapLayer(layer_id)
+        if layer is not None:
+            self.iface.setActiveLayer(layer)
+
+    def show_about(self) -> None:
+        meta = plugin_metadata()
+        QMessageBox.about(
+            self.iface.mainWindow(),
+            self.tr("About CityTwin"),
+            self.tr("CityTwin {version}\n\n{about}\n\n{homepage}").format(
+                version=meta.get("version", ""), about=meta.get("about", ""), homepage=meta.get("homepage", "")
+            ),
+        )
+
+    def temp_dir(self) -> Path:
+        """A temporary folder for this session, created on first use, removed on unload."""
+        if self._temp_dir is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="citytwin-"))
+        return self._temp_dir
+
+    # -- unload ------------------------------------------------------------------------
+    def unload(self) -> None:
+        """Undo everything initGui and initProcessing did."""
+        self.connections.disconnect_all()
+        if self._install_dialog is not None:
+            self._install_dialog.close()
+            self._install_dialog.deleteLater()
+            self._install_dialog = None
+        if self._message_item is not None and self.iface is not None:
+            with contextlib.suppress(RuntimeError):  # already closed by the user and deleted
+                self.iface.messageBar().popWidget(self._message_item)
+            self._message_item = None
+        if self.dock is not None:
+            self.dock.teardown()
+            self.iface.removeDockWidget(self.dock)
+            self.dock.deleteLater()
+            self.dock = None
+        if self.menu is not None:
+            self.menu.clear()
+            self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
+            self.menu.deleteLater()
+            self.menu = None
+        for action in self.actions:
+            action.deleteLater()
+        self.actions = []
+        if self.toolbar is not None:
+            self.iface.mainWindow().removeToolBar(self.toolbar)
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+        remove_translator(self.translator)
+        self.translator = None
+        deactivate_packages_dir(self._packages_dir)

@@ -1,0 +1,1 @@
+"""Thin Processing algorithm wrappers around the pure core (QGIS adapter tier)."""

@@ -1,0 +1,35 @@
+"""The ``citytwin`` Processing provider (QGIS adapter tier)."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..common.metadata import plugin_version
+from ..common.paths import icon_path
+from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
+
+ALGORITHMS = (PointCloudInfoAlgorithm,)
+
+
+class CityTwinProvider(QgsProcessingProvider):
+    """Registers CityTwin's algorithms under the id ``citytwin``."""
+
+    def id(self) -> str:
+        return "citytwin"
+
+    def name(self) -> str:
+        return "CityTwin"
+
+    def longName(self) -> str:
+        return f"CityTwin {plugin_version()}"
+
+    def icon(self) -> QIcon:
+        return QIcon(str(icon_path("citytwin.svg")))
+
+    def svgIconPath(self) -> str:
+        return str(icon_path("citytwin.svg"))
+
+    def loadAlgorithms(self) -> None:
+        for algorithm_class in ALGORITHMS:
+            self.addAlgorithm(algorithm_class())

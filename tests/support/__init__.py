@@ -1,0 +1,1 @@
+"""Helpers shared by the test tiers (importable as ``citytwin_testing``)."""

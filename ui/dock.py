@@ -1,0 +1,225 @@
+"""The "Digital Base" panel: what the project holds of the city's digital base."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qgis.core import QgsIconUtils, QgsMapLayer, QgsProject
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..common.deps import missing_requirements
+from ..layers.base_crs import is_cgcs2000_gk_epsg
+from ..layers.qgis_project_state import BaseState, read_base_state
+from ..layers.roles import SECTIONS
+from .icons import plugin_icon
+from .signals import SignalConnections
+
+LAYER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class DigitalBaseDock(QgsDockWidget):
+    """Dock listing the base layers per section, the base CRS, time range and packages.
+
+    It follows the project through its signals (layers added or removed, groups
+    renamed, CRS and time range changed, project read or cleared) and refreshes
+    once per burst of changes.
+    """
+
+    OBJECT_NAME = "CityTwinDigitalBaseDock"
+
+    #: Emitted when the user asks to install missing packages.
+    install_requested = pyqtSignal()
+    #: Emitted when the user double-clicks a layer (its id).
+    layer_activated = pyqtSignal(str)
+
+    def __init__(
+        self,
+        project: QgsProject,
+        parent: QWidget | None = None,
+        point_cloud_info: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(self.OBJECT_NAME)
+        self.setWindowTitle(self.tr("CityTwin — Digital Base"))
+        self._project = project
+        self._connections = SignalConnections()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(50)
+        self._refresh_timer.timeout.connect(self.refresh)
+
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+
+        self.project_label = QLabel(body)
+        self.crs_label = QLabel(body)
+        self.crs_label.setWordWrap(True)
+        self.time_label = QLabel(body)
+        for label in (self.project_label, self.crs_label, self.time_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(label)
+
+        self.tree = QTreeWidget(body)
+        self.tree.setHeaderHidden(True)
+        self.tree.setColumnCount(1)
+        self.tree.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.tree.itemDoubleClicked.connect(self._on_item_double_clicked)
+        layout.addWidget(self.tree)
+
+        self.other_label = QLabel(body)
+        layout.addWidget(self.other_label)
+
+        packages_row = QHBoxLayout()
+        self.packages_label = QLabel(body)
+        self.packages_label.setWordWrap(True)
+        self.install_button = QPushButton(self.tr("Install…"), body)
+        self.install_button.setIcon(plugin_icon("install.svg"))
+        self.install_button.clicked.connect(self.install_requested)
+        packages_row.addWidget(self.packages_label, 1)
+        packages_row.addWidget(self.install_button)
+        layout.addLayout(packages_row)
+
+        self.info_button = QPushButton(self.tr("Point cloud information…"), body)
+        self.info_button.setIcon(plugin_icon("pointcloud_info.svg"))
+        if point_cloud_info is not None:
+            self.info_button.clicked.connect(point_cloud_info)
+        else:
+            self.info_button.setEnabled(False)
+        layout.addWidget(self.info_button)
+
+        self.setWidget(body)
+        self._section_items: dict[str, QTreeWidgetItem] = {}
+        self._connect_project()
+        self.refresh()
+
+    # -- section names are built at call time so the active translator applies
+    def section_title(self, section: str) -> str:
+        titles = {
+            "navigation": self.tr("Navigation"),
+            "communication": self.tr("Communication"),
+            "remote_sensing": self.tr("Remote sensing"),
+            "realscene3d": self.tr("Real-scene 3D"),
+            "monitoring": self.tr("Monitoring"),
+        }
+        return titles[section]
+
+    def _connect_project(self) -> None:
+        project = self._project
+        for signal in (
+            project.layersAdded,
+            project.layersRemoved,
+            project.cleared,
+            project.readProject,
+            project.crsChanged,
+            project.titleChanged,
+            project.layerTreeRoot().nameChanged,
+            project.layerTreeRoot().addedChildren,
+            project.layerTreeRoot().removedChildren,
+            project.timeSettings().temporalRangeChanged,
+        ):
+            self._connections.connect(signal, self.schedule_refresh)
+
+    def connections(self) -> SignalConnections:
+        return self._connections
+
+    def schedule_refresh(self, *_args: object) -> None:
+        """Coalesce bursts of project signals into one refresh."""
+        self._refresh_timer.start()
+
+    def teardown(self) -> None:
+        """Disconnect from the project (called by the plugin's unload)."""
+        self._refresh_timer.stop()
+        self._connections.disconnect_all()
+
+    def refresh(self) -> None:
+        """Rebuild the panel from the project's current state."""
+        state = read_base_state(self._project)
+        self._show_header(state)
+        self._show_sections(state)
+        self._show_packages()
+
+    def _show_header(self, state: BaseState) -> None:
+        self.project_label.setText(self.tr("Project: {name}").format(name=state.project_title or self.tr("(unsaved)")))
+        if not state.crs_authid:
+            self.crs_label.setText(self.tr("Base CRS: not set"))
+        else:
+            epsg_text = state.crs_authid.split(":")[-1]
+            epsg = int(epsg_text) if state.crs_authid.startswith("EPSG:") and epsg_text.isdigit() else None
+            text = self.tr("Base CRS: {authid} — {name}").format(authid=state.crs_authid, name=state.crs_description)
+            if not is_cgcs2000_gk_epsg(epsg):
+                text += " " + self.tr("(not a CGCS2000 Gauss-Krüger zone)")
+            self.crs_label.setText(text)
+        if state.temporal_range is None:
+            self.time_label.setText(self.tr("Time axis: not set"))
+        else:
+            self.time_label.setText(
+                self.tr("Time axis: {start} – {end}").format(start=state.temporal_range[0], end=state.temporal_range[1])
+            )
+        self.other_label.setText(self.tr("Other layers: {n}").format(n=state.other_layer_count))
+
+    def _show_sections(self, state: BaseState) -> None:
+        expanded = {s for s, item in self._section_items.items() if item.isExpanded()}
+        first_build = not self._section_items
+        self.tree.clear()
+        self._section_items = {}
+        for section in SECTIONS:
+            layers = state.layers_by_section.get(section, [])
+            item = QTreeWidgetItem(
+                [self.tr("{section} ({n})").format(section=self.section_title(section), n=len(layers))]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, section)
+            font = item.font(0)
+            font.setBold(True)
+            item.setFont(0, font)
+            self.tree.addTopLevelItem(item)
+            self._section_items[section] = item
+            if layers:
+                for layer in layers:
+                    item.addChild(self._layer_item(layer))
+            else:
+                empty = QTreeWidgetItem([self.tr("No layers yet")])
+                empty.setFlags(Qt.ItemFlag.NoItemFlags)
+                item.addChild(empty)
+            item.setExpanded(first_build or section in expanded or bool(layers))
+
+    def _layer_item(self, layer: QgsMapLayer) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([layer.name()])
+        item.setIcon(0, QgsIconUtils.iconForLayer(layer))
+        item.setData(0, LAYER_ID_ROLE, layer.id())
+        item.setToolTip(0, layer.source())
+        return item
+
+    def _show_packages(self) -> None:
+        missing = missing_requirements()
+        if missing:
+            self.packages_label.setText(
+                self.tr("Missing Python packages: {names}").format(names=", ".join(req.distribution for req in missing))
+            )
+            self.install_button.setVisible(True)
+        else:
+            self.packages_label.setText(self.tr("Python packages: all available"))
+            self.install_button.setVisible(False)
+
+    def section_texts(self) -> dict[str, list[str]]:
+        """Texts shown per section (header first), for tests and screenshots."""
+        result = {}
+        for section, item in self._section_items.items():
+            result[section] = [item.text(0)] + [item.child(i).text(0) for i in range(item.childCount())]
+        return result
+
+    def _on_item_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        layer_id = item.data(0, LAYER_ID_ROLE)
+        if layer_id:
+            self.layer_activated.emit(layer_id)
