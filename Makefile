@@ -36,9 +36,18 @@ system:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# pyproj, pyogrio, shapely and rtree are built against Debian's PROJ/GDAL/GEOS/libspatialindex,
+# the copies QGIS loads (their PyPI wheels bundle others that crash QGIS); pip's wheel cache
+# makes later set-ups fast. pyproj 3.6 does not build with Cython 3.1+.
+SOURCE_BUILT := pyproj,pyogrio,shapely,rtree
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/pyproj-build-constraints.txt
 	@test -x $(PY) || $(SYSPY) -m venv --system-site-packages $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PIP) install pip==25.3  # Debian's bundled pip 23.0 ignores its wheel cache with --no-binary
+	PIP_CONSTRAINT=$(CURDIR)/scripts/pyproj-build-constraints.txt \
+	  $(PIP) install --no-deps --no-binary pyproj $$(grep '^pyproj==' requirements.txt)
+	$(PIP) install --no-binary $(SOURCE_BUILT) -r requirements-dev.txt
 	@touch $@
 
 # ---- build --------------------------------------------------------------------------
@@ -70,18 +79,18 @@ format: venv
 	$(VENV)/bin/ruff format .
 
 test: setup build package lint
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
-	$(PY) -m pytest tests/qgis $(PYTEST_ARGS)
-	$(PY) -m pytest tests/desktop $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/qgis $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/desktop $(PYTEST_ARGS)
 
 test-unit: setup
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
 
 test-qgis: setup build package
-	$(PY) -m pytest tests/qgis $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/qgis $(PYTEST_ARGS)
 
 test-desktop: setup build package
-	$(PY) -m pytest tests/desktop $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/desktop $(PYTEST_ARGS)
 
 bench: setup build package
 	$(PY) bench/run.py

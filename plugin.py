@@ -31,7 +31,7 @@ TOOLBAR_OBJECT_NAME = "CityTwinToolbar"
 
 
 def profile_packages_dir() -> Path:
-    """Folder of the QGIS profile where the installer puts missing packages."""
+    """Prefix folder in the QGIS profile where the installer puts missing packages."""
     return Path(QgsApplication.qgisSettingsDirPath()) / "python" / "citytwin_packages"
 
 

@@ -57,12 +57,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("pyvistaqt", "pyvistaqt>=0.11", "the interactive 3D view"),
 )
 
-_BY_MODULE = {req.module: req for req in REQUIREMENTS}
-
 
 def requirement(module: str) -> Requirement:
-    """The :class:`Requirement` for an import name (KeyError if unknown)."""
-    return _BY_MODULE[module]
+    """The :class:`Requirement` for an import name (a bare one if it is not listed)."""
+    for req in REQUIREMENTS:
+        if req.module == module:
+            return req
+    return Requirement(module, module, "")
 
 
 def is_available(module: str) -> bool:
@@ -88,29 +89,38 @@ def missing_requirements(
     modules: list[str] | tuple[str, ...] | None = None,
 ) -> list[Requirement]:
     """Like :func:`missing_modules`, as :class:`Requirement` objects."""
-    result = []
-    for name in missing_modules(modules):
-        result.append(_BY_MODULE.get(name) or Requirement(name, name, ""))
-    return result
+    return [requirement(name) for name in missing_modules(modules)]
+
+
+def _inside(path: Path, folder: str) -> bool:
+    try:
+        path.resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def python_executable() -> str:
     """The Python interpreter of the running QGIS, suitable for ``-m pip``.
 
-    Inside the QGIS desktop ``sys.executable`` is the ``qgis`` binary on Linux and
-    ``qgis-bin.exe`` on Windows, so look for the interpreter beside the standard
-    library instead.
+    Inside QGIS ``sys.executable`` is unreliable: it is the ``qgis`` binary on Linux,
+    ``qgis-bin.exe`` on Windows, and in ``qgis_process`` whatever ``python3`` comes
+    first on PATH (possibly another installation). So accept it only when it belongs
+    to the running Python's prefix, else look for the interpreter in that prefix.
     """
     exe = Path(sys.executable)
-    if exe.name.lower().startswith("python"):
+    if exe.name.lower().startswith("python") and (
+        _inside(exe, sys.exec_prefix) or _inside(exe, sys.base_exec_prefix) or _inside(exe, sys.prefix)
+    ):
         return str(exe)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    candidates = [
-        Path(sys.exec_prefix) / "python.exe",  # OSGeo4W / standalone Windows
-        Path(sys.exec_prefix) / "bin" / f"python{version}",  # Linux, macOS
-        Path(sys.exec_prefix) / "bin" / "python3",
-        Path(sys.base_exec_prefix) / "bin" / f"python{version}",
-    ]
+    candidates = []
+    for prefix in dict.fromkeys((sys.exec_prefix, sys.base_exec_prefix)):
+        candidates += [
+            Path(prefix) / "python.exe",  # OSGeo4W / standalone Windows installers
+            Path(prefix) / "bin" / f"python{version}",  # Linux, macOS
+            Path(prefix) / "bin" / "python3",
+        ]
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
@@ -133,18 +143,47 @@ def constraints_for_running_python() -> list[str]:
     return constraints
 
 
+#: Packages whose PyPI wheels bundle their own PROJ, GDAL, GEOS or libspatialindex.
+#: Inside a QGIS process that already loaded the system copies of those libraries the
+#: two copies collide (checked with QGIS 3.22 on Debian 12: pyproj, pyogrio and rtree
+#: wheels crash qgis_process at exit, the shapely wheel fails with GEOS errors). On
+#: Linux they must be built against the libraries QGIS uses; Windows and macOS QGIS
+#: installers ship matching builds of them.
+SYSTEM_LIBRARY_PACKAGES: tuple[str, ...] = ("pyproj", "pyogrio", "shapely", "rtree")
+
+
+def needs_source_build(platform: str | None = None) -> bool:
+    """True where :data:`SYSTEM_LIBRARY_PACKAGES` must not come as PyPI wheels."""
+    return (platform or sys.platform).startswith("linux")
+
+
+def prefix_site_dirs(prefix: Path) -> list[Path]:
+    """The folders where ``pip install --prefix <prefix>`` puts packages.
+
+    Asked of ``sysconfig`` because distributions patch the layout (Debian's
+    ``posix_local`` scheme puts them under ``local/lib/python3.X/dist-packages``).
+    """
+    import sysconfig
+
+    variables = {"base": str(prefix), "platbase": str(prefix)}
+    folders = [Path(sysconfig.get_path(kind, vars=variables)) for kind in ("purelib", "platlib")]
+    return list(dict.fromkeys(folders))
+
+
 def pip_install_command(
-    target: Path,
+    prefix: Path,
     specs: list[str],
     constraints_file: Path | None = None,
     extra_args: list[str] | None = None,
     python: str | None = None,
+    platform: str | None = None,
 ) -> list[str]:
-    """The argument list of a ``pip install`` into ``target`` (a folder on sys.path).
+    """The argument list of a ``pip install --prefix <prefix>`` of ``specs``.
 
-    ``--target`` keeps the user's system Python untouched: everything lands in one
-    folder of the QGIS profile that the plugin adds to ``sys.path`` and that the user
-    can delete to undo the installation.
+    ``--prefix`` keeps the user's system Python untouched (everything lands in one
+    folder of the QGIS profile, which the plugin puts on ``sys.path`` and the user
+    can delete to undo the installation) while, unlike ``--target``, it reuses the
+    packages the QGIS Python already has instead of installing second copies.
     """
     command = [
         python or python_executable(),
@@ -155,10 +194,11 @@ def pip_install_command(
         "--no-input",
         "--progress-bar",
         "off",
-        "--upgrade",
-        "--target",
-        str(target),
+        "--prefix",
+        str(prefix),
     ]
+    if needs_source_build(platform):
+        command += ["--no-binary", ",".join(SYSTEM_LIBRARY_PACKAGES)]
     if constraints_file is not None:
         command += ["--constraint", str(constraints_file)]
     command += list(extra_args or [])
@@ -171,26 +211,31 @@ def pip_command_text(specs: list[str]) -> str:
     return shlex.join([python_executable(), "-m", "pip", "install", *specs])
 
 
-def activate_packages_dir(folder: Path) -> bool:
-    """Append ``folder`` to ``sys.path`` (once) so packages installed there import.
+def activate_packages_dir(prefix: Path) -> bool:
+    """Append the site folders of ``prefix`` to ``sys.path`` (once each).
 
     Appended, not prepended: packages of the QGIS Python itself keep precedence.
-    Returns True when the folder exists and is on the path.
+    Returns True when at least one folder exists and is on the path.
     """
-    if not folder.is_dir():
-        return False
-    entry = str(folder)
-    if entry not in sys.path:
-        sys.path.append(entry)
-    importlib.invalidate_caches()
-    return True
+    active = False
+    for folder in prefix_site_dirs(prefix):
+        if not folder.is_dir():
+            continue
+        entry = str(folder)
+        if entry not in sys.path:
+            sys.path.append(entry)
+        active = True
+    if active:
+        importlib.invalidate_caches()
+    return active
 
 
-def deactivate_packages_dir(folder: Path) -> None:
-    """Remove ``folder`` from ``sys.path`` again (plugin unload)."""
-    entry = str(folder)
-    while entry in sys.path:
-        sys.path.remove(entry)
+def deactivate_packages_dir(prefix: Path) -> None:
+    """Remove the site folders of ``prefix`` from ``sys.path`` again (plugin unload)."""
+    for folder in prefix_site_dirs(prefix):
+        entry = str(folder)
+        while entry in sys.path:
+            sys.path.remove(entry)
 
 
 def pip_progress_step(line: str, requested: list[str]) -> str | None:

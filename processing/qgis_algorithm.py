@@ -51,12 +51,12 @@ class CityTwinAlgorithm(QgsProcessingAlgorithm):
     """Base of all ``citytwin:`` algorithms.
 
     Subclasses set ``GROUP_ID`` and ``REQUIRED_MODULES`` and implement ``name``,
-    ``displayName``, ``shortHelpString``, ``initAlgorithm`` and :meth:`run`.
+    ``displayName``, ``shortHelpString``, ``initAlgorithm`` and :meth:`run_algorithm`.
     """
 
     #: One of the keys of the provider's groups (see ``_group_names``).
     GROUP_ID = "digitalbase"
-    #: Import names of the third-party packages :meth:`run` needs.
+    #: Import names of the third-party packages :meth:`run_algorithm` needs.
     REQUIRED_MODULES: tuple[str, ...] = ()
     #: Icon file in ``icons/``.
     ICON = "citytwin.svg"
@@ -109,7 +109,7 @@ class CityTwinAlgorithm(QgsProcessingAlgorithm):
         if message:
             raise QgsProcessingException(message)
         try:
-            return self.run(parameters, context, feedback)
+            return self.run_algorithm(parameters, context, feedback)
         except Canceled as exc:
             raise QgsProcessingException(
                 QCoreApplication.translate("CityTwinAlgorithm", "Canceled: no output was written.")
@@ -117,7 +117,7 @@ class CityTwinAlgorithm(QgsProcessingAlgorithm):
         except CityTwinError as exc:
             raise QgsProcessingException(str(exc)) from exc
 
-    def run(
+    def run_algorithm(
         self,
         parameters: dict[str, Any],
         context: QgsProcessingContext,

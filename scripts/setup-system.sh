@@ -5,7 +5,9 @@ set -euo pipefail
 
 PACKAGES=(
   qgis qgis-providers python3-qgis python3-pyqt5   # QGIS 3.22 desktop, qgis_process, PyQGIS
-  python3-venv                                     # the project's .venv
+  python3-venv python3-dev g++                     # the project's .venv
+  libproj-dev proj-bin libgdal-dev libgeos-dev libspatialindex-dev  # build pyproj/pyogrio/shapely/rtree
+                                                   # against the libraries QGIS itself uses
   pyqt5-dev-tools qttools5-dev-tools               # pyrcc5, pylupdate5, lrelease
   xvfb xauth                                       # the real desktop under a virtual screen
   fonts-wqy-microhei                               # CJK glyphs for the zh_CN UI in screenshots

@@ -36,6 +36,9 @@ def _link_package() -> None:
     _link("citytwin_testing", Path("..") / ".." / "tests" / "support")
     if str(PKG_ROOT) not in sys.path:
         sys.path.insert(0, str(PKG_ROOT))
+    # `python -m pytest` puts the working directory (the plugin folder) on sys.path,
+    # where our processing/ would shadow QGIS's processing module: take it off.
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and Path(p).resolve() != ROOT]
 
 
 _link_package()

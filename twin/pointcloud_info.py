@@ -84,7 +84,7 @@ def _file_format(header) -> str:
 def read_point_cloud_info(
     path: str | Path,
     scan_classes: bool = True,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     progress: ProgressCallback = no_progress,
     is_canceled: CancelCheck = never_canceled,
 ) -> PointCloudInfo:
@@ -97,7 +97,7 @@ def read_point_cloud_info(
     scan_classes
         Stream all points to count them per classification code.
     chunk_size
-        Points per chunk while scanning.
+        Points per chunk while scanning (default :data:`DEFAULT_CHUNK_SIZE`).
     progress, is_canceled
         Progress (0-1) and cancel callbacks; cancel raises
         :class:`~citytwin.common.errors.Canceled`.
@@ -117,7 +117,9 @@ def read_point_cloud_info(
         header = reader.header
         counts = None
         if scan_classes:
-            counts = _count_classes(path, reader, header.point_count, chunk_size, progress, is_canceled)
+            counts = _count_classes(
+                path, reader, header.point_count, chunk_size or DEFAULT_CHUNK_SIZE, progress, is_canceled
+            )
         point_format = header.point_format
         standard = set(point_format.standard_dimension_names)
         info = PointCloudInfo(

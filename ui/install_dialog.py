@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from qgis.PyQt.QtCore import QProcess, QTemporaryDir, pyqtSignal
+from qgis.PyQt.QtCore import QProcess, QProcessEnvironment, QTemporaryDir, pyqtSignal
 from qgis.PyQt.QtGui import QFont
 from qgis.PyQt.QtWidgets import (
     QDialog,
@@ -18,17 +19,20 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..common.deps import (
+    SYSTEM_LIBRARY_PACKAGES,
     Requirement,
     activate_packages_dir,
     constraints_for_running_python,
     missing_requirements,
+    needs_source_build,
     pip_install_command,
     pip_progress_step,
+    prefix_site_dirs,
 )
 
 
 class DependencyInstallDialog(QDialog):
-    """Runs ``python -m pip install --target <profile folder>`` and shows its progress.
+    """Runs ``python -m pip install --prefix <profile folder>`` and shows its progress.
 
     pip runs in a ``QProcess`` so QGIS stays responsive; Cancel kills it. Afterwards
     the folder is put on ``sys.path`` and the packages are checked again, so the
@@ -41,7 +45,7 @@ class DependencyInstallDialog(QDialog):
     def __init__(
         self,
         requirements: list[Requirement],
-        target_dir: Path,
+        prefix: Path,
         parent: QWidget | None = None,
         extra_pip_args: list[str] | None = None,
     ) -> None:
@@ -50,7 +54,7 @@ class DependencyInstallDialog(QDialog):
         self.setWindowTitle(self.tr("CityTwin — Install Python packages"))
         self.setMinimumWidth(560)
         self._requirements = list(requirements)
-        self._target_dir = Path(target_dir)
+        self._prefix = Path(prefix)
         self._extra_pip_args = list(extra_pip_args or [])
         self._process: QProcess | None = None
         self._temp = QTemporaryDir()
@@ -65,11 +69,30 @@ class DependencyInstallDialog(QDialog):
                 "CityTwin will install these packages with pip into a folder of your QGIS "
                 "profile ({folder}); your system Python is not changed, and deleting the "
                 "folder undoes the installation.\n\n{names}"
-            ).format(folder=str(self._target_dir), names=names),
+            ).format(folder=str(self._prefix), names=names),
             self,
         )
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
+
+        system_bound = [r.distribution for r in self._requirements if r.module in SYSTEM_LIBRARY_PACKAGES]
+        self.system_note = QLabel(self)
+        self.system_note.setWordWrap(True)
+        if system_bound and needs_source_build():
+            self.system_note.setText(
+                self.tr(
+                    "Note: {names} must use the PROJ, GEOS and GDAL libraries of your QGIS; their "
+                    "PyPI builds bundle other copies that crash QGIS. pip will build them from source, "
+                    "which needs a compiler and the -dev packages. Simpler: install your distribution's "
+                    "packages (on Debian/Ubuntu: {apt}) and click Install again."
+                ).format(
+                    names=", ".join(system_bound),
+                    apt="sudo apt install " + " ".join(f"python3-{name}" for name in system_bound),
+                )
+            )
+            layout.addWidget(self.system_note)
+        else:
+            self.system_note.hide()
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, len(self._requirements) + 1)
@@ -102,7 +125,7 @@ class DependencyInstallDialog(QDialog):
         constraints = Path(self._temp.path()) / "constraints.txt"
         constraints.write_text("\n".join(constraints_for_running_python()) + "\n", encoding="utf-8")
         return pip_install_command(
-            self._target_dir,
+            self._prefix,
             [req.pip_spec for req in self._requirements],
             constraints_file=constraints,
             extra_args=self._extra_pip_args,
@@ -112,10 +135,17 @@ class DependencyInstallDialog(QDialog):
         """Start pip; returns at once, :attr:`finished_install` tells the end."""
         if self._process is not None:
             return
-        self._target_dir.mkdir(parents=True, exist_ok=True)
+        self._prefix.mkdir(parents=True, exist_ok=True)
         command = self.command()
         self._append(" ".join(command))
         self._process = QProcess(self)
+        # Let pip see what earlier runs put in the prefix, so it is not installed twice.
+        environment = QProcessEnvironment.systemEnvironment()
+        paths = [str(folder) for folder in prefix_site_dirs(self._prefix)]
+        if environment.contains("PYTHONPATH"):
+            paths.append(environment.value("PYTHONPATH"))
+        environment.insert("PYTHONPATH", os.pathsep.join(paths))
+        self._process.setProcessEnvironment(environment)
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         self._process.readyReadStandardOutput.connect(self._read_output)
         self._process.finished.connect(self._on_finished)
@@ -166,7 +196,7 @@ class DependencyInstallDialog(QDialog):
         if self._process is not None:
             self._read_output()
         self.exit_code = exit_code
-        activate_packages_dir(self._target_dir)
+        activate_packages_dir(self._prefix)
         missing = [req.module for req in missing_requirements([r.module for r in self._requirements])]
         self.still_missing = missing
         self.progress.setValue(self.progress.maximum() if not missing else self.progress.value())

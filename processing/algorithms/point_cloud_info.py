@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QDate
 
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
 from ..qgis_fields import make_fields
@@ -114,7 +115,7 @@ class PointCloudInfoAlgorithm(CityTwinAlgorithm):
         self.addOutput(QgsProcessingOutputString(self.CRS, self.tr("CRS (authority id or name)")))
         self.addOutput(QgsProcessingOutputString(self.FILE_FORMAT, self.tr("File format")))
 
-    def run(
+    def run_algorithm(
         self,
         parameters: dict[str, Any],
         context: QgsProcessingContext,
@@ -181,11 +182,14 @@ class PointCloudInfoAlgorithm(CityTwinAlgorithm):
                 info.gps_time_type,
                 info.generating_software or None,
                 info.system_identifier or None,
-                info.creation_date,
+                QDate(info.creation_date.year, info.creation_date.month, info.creation_date.day)
+                if info.creation_date
+                else None,
                 round(info.file_size / 1e6, 3),
             ]
         )
-        sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert)
+        if not sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
+            raise QgsProcessingException(sink.lastError())
         crs_text = f"EPSG:{info.crs.epsg}" if info.crs.epsg else (info.crs.name or "")
         return {
             self.OUTPUT: dest_id,

@@ -42,14 +42,33 @@ def test_a_finder_that_raises_counts_as_missing(monkeypatch):
     assert not deps.is_available("citytwin_broken_pkg")
 
 
-def test_pip_command_targets_the_folder_with_constraints(tmp_path):
+def test_pip_command_installs_into_the_prefix_with_constraints(tmp_path):
     command = deps.pip_install_command(
-        tmp_path / "pkgs", ["laspy>=2.5"], constraints_file=tmp_path / "c.txt", python="/opt/py/bin/python3"
+        tmp_path / "pkgs",
+        ["laspy>=2.5"],
+        constraints_file=tmp_path / "c.txt",
+        python="/opt/py/bin/python3",
+        platform="win32",
     )
     assert command[:4] == ["/opt/py/bin/python3", "-m", "pip", "install"]
-    assert command[command.index("--target") + 1] == str(tmp_path / "pkgs")
+    assert command[command.index("--prefix") + 1] == str(tmp_path / "pkgs")
     assert command[command.index("--constraint") + 1] == str(tmp_path / "c.txt")
+    assert "--no-binary" not in command
     assert command[-1] == "laspy>=2.5"
+
+
+def test_on_linux_system_library_packages_are_built_from_source(tmp_path):
+    command = deps.pip_install_command(tmp_path, ["geopandas"], python="python3", platform="linux")
+    assert command[command.index("--no-binary") + 1] == "pyproj,pyogrio,shapely,rtree"
+
+
+def test_prefix_site_dirs_follow_the_interpreter_layout(tmp_path):
+    import sysconfig
+
+    dirs = deps.prefix_site_dirs(tmp_path)
+    expected = sysconfig.get_path("purelib", vars={"base": str(tmp_path), "platbase": str(tmp_path)})
+    assert dirs[0] == Path(expected)
+    assert all(tmp_path in folder.parents for folder in dirs)
 
 
 def test_numpy_is_pinned_to_the_running_version():
@@ -75,6 +94,20 @@ def test_python_executable_when_running_inside_qgis(monkeypatch):
     monkeypatch.setattr(sys, "executable", "/usr/bin/qgis")
     exe = deps.python_executable()
     assert re.search(r"python(3(\.\d+)?)?(\.exe)?$", Path(exe).name)
+    assert Path(exe).resolve().is_relative_to(Path(sys.base_exec_prefix).resolve()) or Path(
+        exe
+    ).resolve().is_relative_to(Path(sys.exec_prefix).resolve())
+
+
+def test_python_executable_ignores_a_foreign_python_on_path(monkeypatch, tmp_path):
+    # qgis_process's embedded Python sets sys.executable to the first python3 on PATH,
+    # which may belong to another installation (pyenv, conda): never pip into that one.
+    foreign = tmp_path / "otherpython" / "bin" / "python3"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("#!/bin/sh\n")
+    foreign.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(foreign))
+    assert deps.python_executable() != str(foreign)
 
 
 def test_pip_progress_step_counts_requested_packages_only():
@@ -87,16 +120,17 @@ def test_pip_progress_step_counts_requested_packages_only():
 
 def test_packages_dir_is_appended_once_and_removed(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))
-    assert not deps.activate_packages_dir(tmp_path / "absent")
-    folder = tmp_path / "pkgs"
-    folder.mkdir()
+    prefix = tmp_path / "prefix"
+    assert not deps.activate_packages_dir(prefix)
+    folder = deps.prefix_site_dirs(prefix)[0]
+    folder.mkdir(parents=True)
     (folder / "citytwin_probe_mod.py").write_text("VALUE = 42\n")
-    assert deps.activate_packages_dir(folder)
-    assert deps.activate_packages_dir(folder)
+    assert deps.activate_packages_dir(prefix)
+    assert deps.activate_packages_dir(prefix)
     assert sys.path.count(str(folder)) == 1
     assert sys.path[-1] == str(folder)  # appended: the QGIS Python's own packages win
     assert deps.is_available("citytwin_probe_mod")
-    deps.deactivate_packages_dir(folder)
+    deps.deactivate_packages_dir(prefix)
     assert str(folder) not in sys.path
 
 

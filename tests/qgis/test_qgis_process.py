@@ -1,0 +1,120 @@
+"""An analyst's path: qgis_process enables the plugin and runs citytwin:pointcloudinfo."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from citytwin_testing.lasfiles import write_las
+
+QGIS_PROCESS = shutil.which("qgis_process.bin") or "/usr/bin/qgis_process.bin"
+
+
+def venv_site_packages() -> str:
+    """The packages the tests run with, offered to qgis_process's embedded Python."""
+    import laspy
+
+    return str(Path(laspy.__file__).resolve().parent.parent)
+
+
+def qgis_process(args, plugin_path, profile, timeout=180, with_packages=True):
+    # Debian's /usr/bin/qgis_process wrapper passes --noversioncheck, which
+    # qgis_process rejects; call the binary itself.
+    env = dict(
+        os.environ,
+        QGIS_PLUGINPATH=str(plugin_path),
+        QGIS_CUSTOM_CONFIG_PATH=str(profile),
+        QT_QPA_PLATFORM="offscreen",
+    )
+    env.pop("PYTHONPATH", None)
+    if with_packages:
+        env["PYTHONPATH"] = venv_site_packages()
+    return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="module")
+def enabled_profile(built_package, tmp_path_factory):
+    if not os.path.exists(QGIS_PROCESS):
+        pytest.fail("qgis_process.bin not found: run `make setup`")
+    profile = tmp_path_factory.mktemp("qgis_process_profile")
+    result = qgis_process(["plugins", "enable", "citytwin"], built_package, profile)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return profile
+
+
+def test_algorithm_is_listed_and_documented(built_package, enabled_profile):
+    listing = qgis_process(["list"], built_package, enabled_profile)
+    assert "citytwin:pointcloudinfo" in listing.stdout
+    helptext = qgis_process(["help", "citytwin:pointcloudinfo"], built_package, enabled_profile)
+    assert helptext.returncode == 0, helptext.stderr
+    assert "never guessed" in helptext.stdout and "SCAN_CLASSES" in helptext.stdout
+
+
+def test_run_on_real_sample(built_package, enabled_profile, shared_data, tmp_path):
+    out = tmp_path / "info.csv"
+    result = qgis_process(
+        ["--json", "run", "citytwin:pointcloudinfo", "--", f"INPUT={shared_data / 'simple.laz'}", f"OUTPUT={out}"],
+        built_package,
+        enabled_profile,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    assert payload["results"]["POINT_COUNT"] == 1065
+    assert payload["results"]["FILE_FORMAT"] == "LAZ"
+    assert out.is_file() and "1065" in out.read_text()
+
+
+def test_run_on_generated_file_with_crs(built_package, enabled_profile, tmp_path):
+    import pyproj
+
+    xyz = np.array([[440000.0, 4420000.0, 40.0], [440010.0, 4420020.0, 55.0]])
+    src = write_las(
+        tmp_path / "beijing.las", xyz, point_format=6, version="1.4", wkt=pyproj.CRS.from_epsg(4548).to_wkt()
+    )
+    result = qgis_process(
+        ["--json", "run", "citytwin:pointcloudinfo", "--", f"INPUT={src}", f"OUTPUT={tmp_path / 'o.gpkg'}"],
+        built_package,
+        enabled_profile,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    assert payload["results"]["CRS"] == "EPSG:4548"
+    assert payload["results"]["POINT_COUNT"] == 2
+
+
+def test_bad_input_fails_with_clear_message(built_package, enabled_profile, tmp_path):
+    bad = tmp_path / "bad.laz"
+    bad.write_text("nope")
+    result = qgis_process(
+        ["run", "citytwin:pointcloudinfo", "--", f"INPUT={bad}", f"OUTPUT={tmp_path / 'o.csv'}"],
+        built_package,
+        enabled_profile,
+    )
+    assert result.returncode != 0
+    assert "bad.laz" in result.stdout + result.stderr
+    assert "not a readable LAS/LAZ file" in result.stdout + result.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_missing_packages_in_qgis_python_give_a_clear_error(built_package, enabled_profile, shared_data, tmp_path):
+    """QGIS's own Python without laspy: a clear message, never an ImportError traceback."""
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import laspy"], capture_output=True)
+    if probe.returncode == 0:
+        pytest.skip("the system Python of this machine has laspy installed")
+    result = qgis_process(
+        ["run", "citytwin:pointcloudinfo", "--", f"INPUT={shared_data / 'simple.las'}", f"OUTPUT={tmp_path / 'o.csv'}"],
+        built_package,
+        enabled_profile,
+        with_packages=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "needs the Python package(s) laspy" in output
+    assert "pip install" in output and "/usr/bin/python3" in output
+    assert "Traceback" not in output and "ModuleNotFoundError" not in output
