@@ -112,18 +112,18 @@
 
 {about}
 
-{homepage}</translation>
+主页：{homepage}</translation>
         </message>
     </context>
     <context>
         <name>DependencyInstallDialog</name>
         <message>
-            <location filename="../ui/install_dialog.py" line="50" />
+            <location filename="../ui/install_dialog.py" line="54" />
             <source>CityTwin — Install Python packages</source>
             <translation>CityTwin — 安装 Python 软件包</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="63" />
+            <location filename="../ui/install_dialog.py" line="67" />
             <source>CityTwin will install these packages with pip into a folder of your QGIS profile ({folder}); your system Python is not changed, and deleting the folder undoes the installation.
 
 {names}</source>
@@ -132,54 +132,59 @@
 {names}</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="79" />
+            <location filename="../ui/install_dialog.py" line="102" />
             <source>Ready.</source>
             <translation>就绪。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="90" />
+            <location filename="../ui/install_dialog.py" line="113" />
             <source>Install</source>
             <translation>安装</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="124" />
+            <location filename="../ui/install_dialog.py" line="154" />
             <source>Installing…</source>
             <translation>正在安装…</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="133" />
+            <location filename="../ui/install_dialog.py" line="163" />
             <source>Canceled by the user.</source>
             <translation>已被用户取消。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="153" />
+            <location filename="../ui/install_dialog.py" line="183" />
             <source>Collecting {name}…</source>
             <translation>正在获取 {name}…</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="156" />
+            <location filename="../ui/install_dialog.py" line="186" />
             <source>Installing collected packages…</source>
             <translation>正在安装已获取的软件包…</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="160" />
+            <location filename="../ui/install_dialog.py" line="190" />
             <source>pip could not be started.</source>
             <translation>无法启动 pip。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="174" />
+            <location filename="../ui/install_dialog.py" line="204" />
             <source>Installed: {names}. They are ready to use.</source>
             <translation>已安装：{names}，现在即可使用。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="180" />
+            <location filename="../ui/install_dialog.py" line="210" />
             <source>pip ended with code {code}; still missing: {names}. See the log above.</source>
             <translation>pip 结束，返回码 {code}；仍缺少：{names}。请查看上方日志。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="180" />
+            <location filename="../ui/install_dialog.py" line="210" />
             <source>none</source>
             <translation>无</translation>
+        </message>
+        <message>
+            <location filename="../ui/install_dialog.py" line="82" />
+            <source>Note: {names} must use the PROJ, GEOS and GDAL libraries of your QGIS; their PyPI builds bundle other copies that crash QGIS. pip will build them from source, which needs a compiler and the -dev packages. Simpler: install your distribution's packages (on Debian/Ubuntu: {apt}) and click Install again.</source>
+            <translation>注意：{names} 必须使用与 QGIS 相同的 PROJ、GEOS 和 GDAL 库；它们在 PyPI 上的构建自带另一套库副本，会导致 QGIS 崩溃。pip 将从源码构建它们，这需要编译器和相应的 -dev 开发包。更简单的做法：安装发行版提供的软件包（Debian/Ubuntu：{apt}），然后再次点击“安装”。</translation>
         </message>
     </context>
     <context>
@@ -225,62 +230,62 @@
             <translation>监测</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="154" />
+            <location filename="../ui/dock.py" line="155" />
             <source>Project: {name}</source>
             <translation>项目：{name}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="154" />
+            <location filename="../ui/dock.py" line="155" />
             <source>(unsaved)</source>
             <translation>（未保存）</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="156" />
+            <location filename="../ui/dock.py" line="157" />
             <source>Base CRS: not set</source>
             <translation>底座坐标系：未设置</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="160" />
+            <location filename="../ui/dock.py" line="161" />
             <source>Base CRS: {authid} — {name}</source>
             <translation>底座坐标系：{authid} — {name}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="162" />
+            <location filename="../ui/dock.py" line="163" />
             <source>(not a CGCS2000 Gauss-Krüger zone)</source>
             <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="165" />
+            <location filename="../ui/dock.py" line="166" />
             <source>Time axis: not set</source>
             <translation>时间轴：未设置</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="167" />
+            <location filename="../ui/dock.py" line="168" />
             <source>Time axis: {start} – {end}</source>
             <translation>时间轴：{start} – {end}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="170" />
+            <location filename="../ui/dock.py" line="171" />
             <source>Other layers: {n}</source>
             <translation>其他图层：{n}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="179" />
+            <location filename="../ui/dock.py" line="180" />
             <source>{section} ({n})</source>
             <translation>{section}（{n}）</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="192" />
+            <location filename="../ui/dock.py" line="193" />
             <source>No layers yet</source>
             <translation>暂无图层</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="207" />
+            <location filename="../ui/dock.py" line="208" />
             <source>Missing Python packages: {names}</source>
             <translation>缺少 Python 软件包：{names}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="212" />
+            <location filename="../ui/dock.py" line="213" />
             <source>Python packages: all available</source>
             <translation>Python 软件包：全部可用</translation>
         </message>
@@ -288,17 +293,17 @@
     <context>
         <name>PointCloudInfoAlgorithm</name>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="106" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="107" />
             <source>Point cloud information</source>
             <translation>点云信息</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="79" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="80" />
             <source>las,laz,copc,lidar,header,metadata,crs,classification</source>
             <translation>las,laz,copc,激光雷达,文件头,元数据,坐标系,分类</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="82" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="83" />
             <source>Reads the header of a LAS 1.0–1.4, LAZ or COPC point-cloud file (with laspy) and writes a one-row table: format and version, point format, point count and returns, bounds (x/y/z min and max, in the units of the file's CRS), scale factors, the CRS records found (WKT, GeoTIFF keys, both, or none: a missing CRS is reported, never guessed), RGB, extra-bytes dimensions, GPS time type, software and creation date.
 
 With 'Count points per class' the points are streamed in chunks of one million and counted per ASPRS classification code (the 'classes' field, code:count pairs); memory stays bounded whatever the file size.</source>
@@ -307,47 +312,47 @@ With 'Count points per class' the points are streamed in chunks of one million a
 勾选“按类别统计点数”时，点以每块一百万点的方式流式读取，并按 ASPRS 分类代码计数（“classes”字段，格式为 代码:点数）；无论文件多大，内存占用都保持有界。</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="95" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="96" />
             <source>Point cloud file</source>
             <translation>点云文件</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="95" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="96" />
             <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
             <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="103" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="104" />
             <source>Count points per class</source>
             <translation>按类别统计点数</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="113" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="114" />
             <source>Point count</source>
             <translation>点数</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="114" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="115" />
             <source>CRS (authority id or name)</source>
             <translation>坐标系（机构代码或名称）</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="115" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="116" />
             <source>File format</source>
             <translation>文件格式</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="127" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="128" />
             <source>No point cloud file was given.</source>
             <translation>未指定点云文件。</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="135" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="136" />
             <source>{file}: {message}</source>
             <translation>{file}：{message}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="136" />
+            <location filename="../processing/algorithms/point_cloud_info.py" line="137" />
             <source>{file}: {format} {version}, point format {pf}, {count} points</source>
             <translation>{file}：{format} {version}，点格式 {pf}，共 {count} 个点</translation>
         </message>
