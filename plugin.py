@@ -209,6 +209,11 @@ class CityTwinPlugin:
         return self._temp_dir
 
     # -- unload ------------------------------------------------------------------------
+    @staticmethod
+    def _discard(obj: Any) -> None:
+        obj.setParent(None)
+        obj.deleteLater()
+
     def unload(self) -> None:
         """Undo everything initGui and initProcessing did."""
         self.connections.disconnect_all()
@@ -220,22 +225,26 @@ class CityTwinPlugin:
             with contextlib.suppress(RuntimeError):  # already closed by the user and deleted
                 self.iface.messageBar().popWidget(self._message_item)
             self._message_item = None
+        # Widgets are detached from the main window at once (setParent(None)) and then
+        # deleted: unload may run inside a nested event loop, where deleteLater alone
+        # would leave them among the main window's children until QGIS returns to its
+        # top-level loop.
         if self.dock is not None:
             self.dock.teardown()
             self.iface.removeDockWidget(self.dock)
-            self.dock.deleteLater()
+            self._discard(self.dock)
             self.dock = None
         if self.menu is not None:
             self.menu.clear()
             self.iface.mainWindow().menuBar().removeAction(self.menu.menuAction())
-            self.menu.deleteLater()
+            self._discard(self.menu)
             self.menu = None
         for action in self.actions:
-            action.deleteLater()
+            self._discard(action)
         self.actions = []
         if self.toolbar is not None:
             self.iface.mainWindow().removeToolBar(self.toolbar)
-            self.toolbar.deleteLater()
+            self._discard(self.toolbar)
             self.toolbar = None
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)

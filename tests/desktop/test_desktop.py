@@ -1,0 +1,55 @@
+"""The real QGIS 3.22 desktop, plugin installed from the package zip."""
+
+from __future__ import annotations
+
+from citytwin_testing.desktop import image_stats, run_desktop
+
+
+def test_dock_screenshot_and_reload_in_real_qgis(tmp_path, plugin_zip, artifacts, shared_data):
+    run = run_desktop(
+        "dock_and_lifecycle.py",
+        tmp_path,
+        plugin_zip,
+        env={"CT_SAMPLE_LAS": str(shared_data / "simple.laz"), "CT_SHOT": "desktop_dock.png"},
+    )
+    assert run.result.get("ok"), run.result.get("error") or run.stdout[-3000:]
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert not run.python_errors(), run.python_errors()
+    assert "Traceback" not in run.stdout
+    result = run.result
+    assert "citytwin" in result["active_plugins"]
+    loaded = result["loaded_state"]
+    assert loaded["provider"] and loaded["docks"] == ["CityTwinDigitalBaseDock"]
+    assert loaded["toolbars"] == ["CityTwinToolbar"] and "&CityTwin" in loaded["menus"]
+    assert result["dock_visible"]
+    assert result["point_count"] == 1065
+    assert result["sections"]["realscene3d"] == ["Real-scene 3D (1)", "Autzen lidar sample — information"]
+    assert result["sections"]["navigation"] == ["Navigation (1)", "BeiDou receiver track"]
+    assert "EPSG:4548" in result["crs_label"]
+    for round_ in result["rounds"]:
+        unloaded = round_["unloaded"]
+        assert unloaded == {"provider": False, "docks": [], "toolbars": [], "actions": [], "menus": unloaded["menus"]}
+        assert "&CityTwin" not in unloaded["menus"]
+        reloaded = round_["reloaded"]
+        assert reloaded["menus"].count("&CityTwin") == 1
+        assert reloaded["menus"].index("&CityTwin") == reloaded["menus"].index("&Help") - 1
+        assert {k: v for k, v in reloaded.items() if k != "menus"} == {k: v for k, v in loaded.items() if k != "menus"}
+    width, height, spread = image_stats(result["screenshot"])
+    assert width >= 1200 and height >= 700 and spread > 10  # a real window, not a blank frame
+    assert (artifacts / "desktop_dock.png").is_file()
+
+
+def test_dock_in_chinese_under_zh_cn(tmp_path, plugin_zip, artifacts):
+    run = run_desktop(
+        "dock_and_lifecycle.py",
+        tmp_path,
+        plugin_zip,
+        env={"CT_SHOT": "desktop_dock_zh_CN.png"},
+        settings={"locale": {"overrideFlag": "true", "userLocale": "zh_CN"}},
+    )
+    assert run.result.get("ok"), run.result.get("error") or run.stdout[-3000:]
+    assert not run.python_errors(), run.python_errors()
+    assert run.result["dock_title"] == "CityTwin — 数字底座"
+    assert run.result["sections"]["navigation"] == ["导航（1）", "BeiDou receiver track"]
+    assert run.result["sections"]["communication"] == ["通信（0）", "暂无图层"]
+    assert "底座坐标系：EPSG:4548" in run.result["crs_label"]
