@@ -57,5 +57,11 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def optional_shared_data() -> Path | None:
+    """The real sample folder when present, else None (for tests that only use it as extra)."""
+    return SHARED_DATA if (SHARED_DATA / "simple.las").is_file() else None
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"citytwin package root: {PKG_ROOT}", f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', '')}"]

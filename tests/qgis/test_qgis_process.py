@@ -102,13 +102,19 @@ def test_bad_input_fails_with_clear_message(built_package, enabled_profile, tmp_
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_missing_packages_in_qgis_python_give_a_clear_error(built_package, enabled_profile, shared_data, tmp_path):
+def test_missing_packages_in_qgis_python_give_a_clear_error(built_package, enabled_profile, tmp_path):
     """QGIS's own Python without laspy: a clear message, never an ImportError traceback."""
     probe = subprocess.run(["/usr/bin/python3", "-c", "import laspy"], capture_output=True)
     if probe.returncode == 0:
         pytest.skip("the system Python of this machine has laspy installed")
     result = qgis_process(
-        ["run", "citytwin:pointcloudinfo", "--", f"INPUT={shared_data / 'simple.las'}", f"OUTPUT={tmp_path / 'o.csv'}"],
+        [
+            "run",
+            "citytwin:pointcloudinfo",
+            "--",
+            f"INPUT={write_las(tmp_path / 'a.las', np.zeros((3, 3)))}",
+            f"OUTPUT={tmp_path / 'o.csv'}",
+        ],
         built_package,
         enabled_profile,
         with_packages=False,

@@ -42,14 +42,14 @@ def steps(result):
     driver.wait(300)
     result["dock_visible"] = plugin.dock.isVisible()
 
-    # Give the base some content: the real lidar sample's summary and a GNSS layer.
+    # Give the base some content: a lidar sample's summary and a GNSS layer.
     import processing
 
     sample = os.environ.get("CT_SAMPLE_LAS")
     if sample:
         out = processing.run("citytwin:pointcloudinfo", {"INPUT": sample, "OUTPUT": "TEMPORARY_OUTPUT"})
         table = out["OUTPUT"]
-        table.setName("Autzen lidar sample — information")
+        table.setName("Lidar sample — information")
         table.setCustomProperty("citytwin/role", "realscene3d")
         QgsProject.instance().addMapLayer(table)
         result["point_count"] = out["POINT_COUNT"]
