@@ -118,73 +118,69 @@
     <context>
         <name>DependencyInstallDialog</name>
         <message>
-            <location filename="../ui/install_dialog.py" line="54" />
+            <location filename="../ui/install_dialog.py" line="56" />
             <source>CityTwin — Install Python packages</source>
             <translation>CityTwin — 安装 Python 软件包</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="67" />
-            <source>CityTwin will install these packages with pip into a folder of your QGIS profile ({folder}); your system Python is not changed, and deleting the folder undoes the installation.
-
-{names}</source>
-            <translation>CityTwin 将使用 pip 把以下软件包安装到您的 QGIS 配置文件夹（{folder}）中；系统 Python 不会被修改，删除该文件夹即可撤销安装。
-
-{names}</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="102" />
+            <location filename="../ui/install_dialog.py" line="129" />
             <source>Ready.</source>
             <translation>就绪。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="113" />
+            <location filename="../ui/install_dialog.py" line="141" />
             <source>Install</source>
             <translation>安装</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="154" />
+            <location filename="../ui/install_dialog.py" line="182" />
             <source>Installing…</source>
             <translation>正在安装…</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="163" />
+            <location filename="../ui/install_dialog.py" line="191" />
             <source>Canceled by the user.</source>
             <translation>已被用户取消。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="183" />
+            <location filename="../ui/install_dialog.py" line="211" />
             <source>Collecting {name}…</source>
             <translation>正在获取 {name}…</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="186" />
+            <location filename="../ui/install_dialog.py" line="214" />
             <source>Installing collected packages…</source>
             <translation>正在安装已获取的软件包…</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="190" />
+            <location filename="../ui/install_dialog.py" line="218" />
             <source>pip could not be started.</source>
             <translation>无法启动 pip。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="204" />
+            <location filename="../ui/install_dialog.py" line="232" />
             <source>Installed: {names}. They are ready to use.</source>
             <translation>已安装：{names}，现在即可使用。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="210" />
+            <location filename="../ui/install_dialog.py" line="238" />
             <source>pip ended with code {code}; still missing: {names}. See the log above.</source>
             <translation>pip 结束，返回码 {code}；仍缺少：{names}。请查看上方日志。</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="210" />
+            <location filename="../ui/install_dialog.py" line="238" />
             <source>none</source>
             <translation>无</translation>
         </message>
         <message>
-            <location filename="../ui/install_dialog.py" line="82" />
+            <location filename="../ui/install_dialog.py" line="108" />
             <source>Note: {names} must use the PROJ, GEOS and GDAL libraries of your QGIS; their PyPI builds bundle other copies that crash QGIS. pip will build them from source, which needs a compiler and the -dev packages. Simpler: install your distribution's packages (on Debian/Ubuntu: {apt}) and click Install again.</source>
             <translation>注意：{names} 必须使用与 QGIS 相同的 PROJ、GEOS 和 GDAL 库；它们在 PyPI 上的构建自带另一套库副本，会导致 QGIS 崩溃。pip 将从源码构建它们，这需要编译器和相应的 -dev 开发包。更简单的做法：安装发行版提供的软件包（Debian/Ubuntu：{apt}），然后再次点击“安装”。</translation>
+        </message>
+        <message>
+            <location filename="../ui/install_dialog.py" line="70" />
+            <source>CityTwin will install these packages with pip into a folder of your QGIS profile ({folder}); your system Python is not changed, and deleting the folder undoes the installation.</source>
+            <translation>CityTwin 将使用 pip 把以下软件包安装到您的 QGIS 配置文件夹（{folder}）中；系统 Python 不会被修改，删除该文件夹即可撤销安装。</translation>
         </message>
     </context>
     <context>

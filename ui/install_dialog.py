@@ -11,6 +11,8 @@ from qgis.PyQt.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLayout,
+    QListWidget,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -52,7 +54,7 @@ class DependencyInstallDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("CityTwinInstallDialog")
         self.setWindowTitle(self.tr("CityTwin — Install Python packages"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self._requirements = list(requirements)
         self._prefix = Path(prefix)
         self._extra_pip_args = list(extra_pip_args or [])
@@ -63,18 +65,42 @@ class DependencyInstallDialog(QDialog):
         self.still_missing: list[str] | None = None
 
         layout = QVBoxLayout(self)
-        names = "\n".join(f"• {req.pip_spec} — {req.purpose}" for req in self._requirements)
+        # The dialog may not shrink below what its word-wrapped labels need.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.intro = QLabel(
             self.tr(
                 "CityTwin will install these packages with pip into a folder of your QGIS "
                 "profile ({folder}); your system Python is not changed, and deleting the "
-                "folder undoes the installation.\n\n{names}"
-            ).format(folder=str(self._prefix), names=names),
+                "folder undoes the installation."
+            ).format(folder=str(self._prefix)),
             self,
         )
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
 
+        self.package_list = QListWidget(self)
+        for req in self._requirements:
+            self.package_list.addItem(f"{req.pip_spec} — {req.purpose}")
+        rows = min(len(self._requirements), 8)
+        self.package_list.setFixedHeight(
+            self.package_list.sizeHintForRow(0) * rows + 2 * self.package_list.frameWidth()
+        )
+        layout.addWidget(self.package_list)
+        self._add_system_note(layout)
+        self._add_progress(layout)
+        self._add_buttons(layout)
+        self._fit_wrapped_labels()
+
+    def _fit_wrapped_labels(self) -> None:
+        # Layouts do not ask word-wrapped labels how tall they get at the dialog's width
+        # (a long-standing Qt limitation), so reserve that height explicitly.
+        margins = self.layout().contentsMargins()
+        width = self.minimumWidth() - margins.left() - margins.right()
+        for label in (self.intro, self.system_note):
+            if not label.isHidden() and label.text():
+                label.setMinimumHeight(label.heightForWidth(width))
+
+    def _add_system_note(self, layout: QVBoxLayout) -> None:
         system_bound = [r.distribution for r in self._requirements if r.module in SYSTEM_LIBRARY_PACKAGES]
         self.system_note = QLabel(self)
         self.system_note.setWordWrap(True)
@@ -94,6 +120,7 @@ class DependencyInstallDialog(QDialog):
         else:
             self.system_note.hide()
 
+    def _add_progress(self, layout: QVBoxLayout) -> None:
         self.progress = QProgressBar(self)
         self.progress.setRange(0, len(self._requirements) + 1)
         self.progress.setValue(0)
@@ -106,9 +133,10 @@ class DependencyInstallDialog(QDialog):
         self.log = QPlainTextEdit(self)
         self.log.setReadOnly(True)
         self.log.setFont(QFont("monospace"))
-        self.log.setMinimumHeight(160)
+        self.log.setMinimumHeight(120)
         layout.addWidget(self.log)
 
+    def _add_buttons(self, layout: QVBoxLayout) -> None:
         self.buttons = QDialogButtonBox(self)
         self.install_button = QPushButton(self.tr("Install"), self)
         self.buttons.addButton(self.install_button, QDialogButtonBox.ButtonRole.AcceptRole)
