@@ -44,3 +44,25 @@ def cgcs2000_gk_epsg(longitude: float) -> int:
 def is_cgcs2000_gk_epsg(epsg: int | None) -> bool:
     """True for the EPSG codes of the CGCS2000 3-degree Gauss-Krüger zones."""
     return epsg is not None and FIRST_ZONE_EPSG <= epsg <= FIRST_ZONE_EPSG + 20
+
+
+def base_epsg_for(lonlat_bounds: tuple[float, float, float, float]) -> int:
+    """Default base CRS of data covering ``(lon_min, lat_min, lon_max, lat_max)``:
+    the CGCS2000 3-degree zone of the centre longitude."""
+    lon_min, _, lon_max, _ = lonlat_bounds
+    return cgcs2000_gk_epsg((lon_min + lon_max) / 2)
+
+
+def defined_crs(crs):
+    """``crs`` or None when it is missing or only a placeholder.
+
+    GDAL reports a GeoPackage layer written without a CRS as "Undefined geographic
+    SRS" / "Undefined Cartesian SRS" (srs_id 0 / -1): that is no CRS at all and
+    must be treated as missing, not as some geographic CRS.
+    """
+    if crs is None:
+        return None
+    name = getattr(crs, "name", "") or ""
+    if name.startswith("Undefined") or name.lower() == "unknown":
+        return None
+    return crs
