@@ -48,8 +48,7 @@ class ReadReport:
         """Record ``count`` skipped lines for ``reason``, the first at ``line``."""
         self.skipped += count
         self.reasons[reason] += count
-        if len(self.first_skipped) < MAX_LISTED_LINES:
-            self.first_skipped.append(int(line))
+        self._list([int(line)])
 
     def skip_many(self, lines: list[int] | tuple[int, ...], reason: str) -> None:
         """Record several skipped lines (1-based numbers) for one reason."""
@@ -57,10 +56,11 @@ class ReadReport:
             return
         self.skipped += len(lines)
         self.reasons[reason] += len(lines)
-        room = MAX_LISTED_LINES - len(self.first_skipped)
-        if room > 0:
-            self.first_skipped.extend(int(n) for n in list(lines)[:room])
-            self.first_skipped.sort()
+        self._list(sorted(int(n) for n in lines)[:MAX_LISTED_LINES])
+
+    def _list(self, lines: list[int]) -> None:
+        # Keep the lowest line numbers whatever order reasons are recorded in.
+        self.first_skipped = sorted(set(self.first_skipped).union(lines))[:MAX_LISTED_LINES]
 
     def note(self, text: str) -> None:
         if text not in self.notes:

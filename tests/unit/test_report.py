@@ -19,3 +19,11 @@ def test_clean_report():
     report.note("Column 'foo' was not used.")
     assert report.ok
     assert report.summary() == "cells.csv: 3 records from 3 lines. Column 'foo' was not used."
+
+
+def test_first_lines_are_the_lowest_whatever_the_order_of_reasons():
+    report = ReadReport("x.csv")
+    report.skip_many(list(range(100, 120)), "too few fields")
+    report.skip(5, "bad number")
+    report.skip_many([7, 3], "bad date")
+    assert report.first_skipped == [3, 5, 7, 100, 101, 102, 103, 104, 105, 106]
