@@ -24,6 +24,7 @@ help:
 	@echo "  make demo      set up, build and run the demo on sample data"
 	@echo "  make test      set up, build, lint and run all test tiers"
 	@echo "  make setup     Debian packages + .venv (idempotent)"
+	@echo "  make sample-data  write the synthetic sample city into demo/sample_city/"
 	@echo "  make package   dist/citytwin-$(VERSION).zip for 'Install from ZIP'"
 	@echo "  make deploy    install into QGIS profile '$(QGIS_PROFILE)'"
 	@echo "  make lint | bench | update-ts | clean | distclean"
@@ -96,8 +97,11 @@ bench: setup build package
 	$(PY) bench/run.py
 
 # ---- demo ---------------------------------------------------------------------------
-demo: setup build package
+demo: setup build package sample-data
 	$(PY) scripts/demo.py
+
+sample-data: venv
+	$(PY) scripts/make_sample_data.py demo/sample_city
 
 # ---- distribution -------------------------------------------------------------------
 package: build
