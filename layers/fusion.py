@@ -136,18 +136,29 @@ def _drive_stats(grid: GridSpec, drive, unit: str):
     )
 
 
-def _index_stats(grid: GridSpec, samples: IndexSamples, unit: str):
-    values = np.asarray(samples.values, dtype=np.float64)
-    times = None if samples.time is None else np.full(values.shape, samples.time, dtype="datetime64[ns]")
+def _index_stats(grid: GridSpec, samples: list[IndexSamples], unit: str):
+    """Statistics of one index over all its images (pooled, so that two images in
+    the same month make one mean, and images in different months different rows)."""
+    name = samples[0].name
+    values = np.concatenate([np.asarray(s.values, dtype=np.float64) for s in samples])
+    x = np.concatenate([np.asarray(s.x) for s in samples])
+    y = np.concatenate([np.asarray(s.y) for s in samples])
+    times = np.concatenate(
+        [
+            np.full(len(s.values), np.datetime64("NaT") if s.time is None else s.time, dtype="datetime64[ns]")
+            for s in samples
+        ]
+    )
+    timed = None if np.isnat(times).all() else times
     return _family_frame(
         grid,
-        samples.x,
-        samples.y,
-        times,
+        x,
+        y,
+        timed,
         unit,
         {
-            f"{samples.name}_n": lambda g, k: g.count(values[k]),
-            f"{samples.name}_mean": lambda g, k: g.mean(values[k]),
+            f"{name}_n": lambda g, k: g.count(values[k]),
+            f"{name}_mean": lambda g, k: g.mean(values[k]),
         },
     )
 
@@ -229,8 +240,11 @@ def fuse_grid(
         steps.append(lambda: _gnss_stats(grid, inputs.gnss, time_unit))
     if inputs.drive is not None and len(inputs.drive):
         steps.append(lambda: _drive_stats(grid, inputs.drive, time_unit))
+    by_index: dict[str, list[IndexSamples]] = {}
     for samples in inputs.indices:
-        steps.append(lambda s=samples: _index_stats(grid, s, time_unit))
+        by_index.setdefault(samples.name, []).append(samples)
+    for group in by_index.values():
+        steps.append(lambda g=group: _index_stats(grid, g, time_unit))
     if inputs.ps is not None and len(inputs.ps):
         steps.append(lambda: _ps_stats(grid, inputs.ps, time_unit))
     if inputs.buildings is not None and len(inputs.buildings):
