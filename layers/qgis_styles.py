@@ -1,0 +1,231 @@
+"""Default styles of the base's layers: readable at a glance by a planner.
+
+Fix quality classes, RSRP bands in dB, an NDVI ramp, and a diverging PS velocity
+ramp centred on zero (red = subsidence). Colours are ColorBrewer schemes
+(colorbrewer2.org, Brewer 2003), chosen to stay legible for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsColorRampShader,
+    QgsFillSymbol,
+    QgsGraduatedSymbolRenderer,
+    QgsLineSymbol,
+    QgsMarkerSymbol,
+    QgsRasterLayer,
+    QgsRasterShader,
+    QgsRendererCategory,
+    QgsRendererRange,
+    QgsSingleBandPseudoColorRenderer,
+    QgsSingleSymbolRenderer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QColor
+
+# RSRP coverage bands (dBm), as drive-test reports use them.
+RSRP_BANDS = (
+    (-80.0, 0.0, "#1a9641"),
+    (-90.0, -80.0, "#a6d96a"),
+    (-100.0, -90.0, "#ffffbf"),
+    (-110.0, -100.0, "#fdae61"),
+    (-156.0, -110.0, "#d7191c"),
+)
+# ColorBrewer RdBu, 10 classes, red (sinking) to blue (rising).
+RDBU_10 = ("#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061")
+FIX_QUALITY = (
+    (0, "#d7191c"),
+    (1, "#1a9641"),
+    (2, "#2b83ba"),
+    (4, "#006837"),
+    (5, "#a6d96a"),
+    (6, "#bababa"),
+)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("CityTwinStyles", text)
+
+
+def _fix_labels() -> dict[int, str]:
+    return {
+        0: tr("No fix"),
+        1: tr("GNSS fix"),
+        2: tr("Differential fix"),
+        4: tr("RTK fixed"),
+        5: tr("RTK float"),
+        6: tr("Dead reckoning"),
+    }
+
+
+def _marker(color: str, size: float = 2.2, shape: str = "circle") -> QgsMarkerSymbol:
+    return QgsMarkerSymbol.createSimple(
+        {"name": shape, "color": color, "size": str(size), "outline_color": "#404040", "outline_width": "0.1"}
+    )
+
+
+def _fill(color: str, outline: str = "#505050", opacity: float = 1.0) -> QgsFillSymbol:
+    symbol = QgsFillSymbol.createSimple({"color": color, "outline_color": outline, "outline_width": "0.2"})
+    symbol.setOpacity(opacity)
+    return symbol
+
+
+def style_fix_quality(layer: QgsVectorLayer) -> None:
+    labels = _fix_labels()
+    categories = [QgsRendererCategory(value, _marker(color), labels[value]) for value, color in FIX_QUALITY]
+    layer.setRenderer(QgsCategorizedSymbolRenderer("fix_quality", categories))
+
+
+def _rsrp_ranges(make_symbol) -> list[QgsRendererRange]:
+    labels = (
+        tr("≥ −80 dBm excellent"),
+        tr("−90 to −80 dBm good"),
+        tr("−100 to −90 dBm fair"),
+        tr("−110 to −100 dBm poor"),
+        tr("< −110 dBm weak"),
+    )
+    return [
+        QgsRendererRange(low, high, make_symbol(color), label) for (low, high, color), label in zip(RSRP_BANDS, labels)
+    ]
+
+
+def style_rsrp(layer: QgsVectorLayer, field: str = "rsrp_dbm") -> None:
+    layer.setRenderer(QgsGraduatedSymbolRenderer(field, _rsrp_ranges(lambda c: _marker(c, 2.4))))
+
+
+def _symmetric_breaks(limit: float) -> list[float]:
+    """Ten classes symmetric about zero up to ``limit`` rounded to a nice value."""
+    nice = next((v for v in (2, 5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200) if v >= limit), math.ceil(limit))
+    step = nice / 5
+    return [-nice + i * step for i in range(11)]
+
+
+def style_diverging(layer: QgsVectorLayer, field: str, unit: str, limit: float | None = None, polygon: bool = False):
+    """Diverging RdBu classes centred on zero; ``limit`` defaults to the 98th percentile |value|."""
+    if limit is None:
+        values = [abs(v) for v in layer.uniqueValues(layer.fields().indexOf(field)) if isinstance(v, (int, float))]
+        values.sort()
+        limit = values[int(0.98 * (len(values) - 1))] if values else 10.0
+    breaks = _symmetric_breaks(max(limit, 1e-9))
+    ranges = []
+    for i, color in enumerate(RDBU_10):
+        low, high = breaks[i], breaks[i + 1]
+        if i == 0:
+            low = -1e9  # open-ended outer classes: nothing falls outside the legend
+        if i == len(RDBU_10) - 1:
+            high = 1e9
+        label = f"{breaks[i]:g} – {breaks[i + 1]:g} {unit}"
+        symbol = _fill(color, "#00000000", 0.75) if polygon else _marker(color, 2.6)
+        ranges.append(QgsRendererRange(low, high, symbol, label))
+    layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
+
+
+def style_buildings(layer: QgsVectorLayer) -> None:
+    greys = (("#f0f0f0", 0, 12), ("#d9d9d9", 12, 24), ("#bdbdbd", 24, 50), ("#969696", 50, 100), ("#636363", 100, 1000))
+    ranges = [QgsRendererRange(low, high, _fill(color), f"{low:g} – {high:g} m") for color, low, high in greys]
+    renderer = QgsGraduatedSymbolRenderer("height_m", ranges)
+    layer.setRenderer(renderer)
+
+
+def style_outline(layer: QgsVectorLayer, color: str = "#e66101") -> None:
+    symbol = QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": color, "outline_width": "0.6"})
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
+def style_cell_sites(layer: QgsVectorLayer) -> None:
+    colors = {"LTE": "#7b3294", "NR": "#c2a5cf", "UMTS": "#008837", "GSM": "#a6dba0", "CDMA": "#fdb863"}
+    categories = [QgsRendererCategory(radio, _marker(color, 4.0, "triangle"), radio) for radio, color in colors.items()]
+    layer.setRenderer(QgsCategorizedSymbolRenderer("radio", categories))
+
+
+def style_track(layer: QgsVectorLayer) -> None:
+    geometry = layer.geometryType()
+    if geometry == 1:  # lines
+        layer.setRenderer(QgsSingleSymbolRenderer(QgsLineSymbol.createSimple({"color": "#2b83ba", "width": "0.6"})))
+    else:
+        layer.setRenderer(QgsSingleSymbolRenderer(_marker("#2b83ba", 2.0)))
+
+
+INDEX_RAMPS = {
+    # index: (value, colour) stops. NDVI: water blue, bare and built-up tan, vegetation
+    # yellow-green to dark green; NDBI: blue (not built) to red (built-up); NDWI: blues.
+    "ndvi": (
+        (-0.3, "#2c7bb6"),
+        (0.0, "#d9c8a5"),
+        (0.2, "#f3ecd2"),
+        (0.4, "#c2e699"),
+        (0.6, "#78c679"),
+        (0.9, "#006837"),
+    ),
+    "ndbi": ((-0.5, "#2166ac"), (-0.2, "#67a9cf"), (0.0, "#f7f7f7"), (0.15, "#ef8a62"), (0.4, "#b2182b")),
+    "ndwi": ((-0.6, "#f7fbff"), (-0.2, "#deebf7"), (0.0, "#9ecae1"), (0.3, "#4292c6"), (0.8, "#08306b")),
+}
+
+
+def style_index_raster(layer: QgsRasterLayer, index: str) -> None:
+    stops = INDEX_RAMPS.get(index, INDEX_RAMPS["ndvi"])
+    low, high = stops[0][0], stops[-1][0]
+    items = [QgsColorRampShader.ColorRampItem(value, QColor(color), f"{value:.2f}") for value, color in stops]
+    ramp = QgsColorRampShader(low, high)
+    ramp.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    ramp.setColorRampItemList(items)
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(ramp)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer.setClassificationMin(low)
+    renderer.setClassificationMax(high)
+    layer.setRenderer(renderer)
+
+
+def grid_styles(layer: QgsVectorLayer) -> dict[str, callable]:
+    """Named styles of the fused grid, the first one the default."""
+
+    def rsrp():
+        layer.setRenderer(
+            QgsGraduatedSymbolRenderer("rsrp_mean_dbm", _rsrp_ranges(lambda c: _fill(c, "#00000000", 0.7)))
+        )
+
+    def ps():
+        style_diverging(layer, "ps_vel_mean_mm_yr", "mm/yr", polygon=True)
+
+    def ndvi():
+        stops = INDEX_RAMPS["ndvi"]
+        ranges = [
+            QgsRendererRange(low, high, _fill(color, "#00000000", 0.75), f"{low:.2f} – {high:.2f}")
+            for (low, color), (high, _) in zip(stops, [*stops[1:], (1.0, None)])
+        ]
+        ranges[0] = QgsRendererRange(-1.0, ranges[0].upperValue(), ranges[0].symbol().clone(), ranges[0].label())
+        layer.setRenderer(QgsGraduatedSymbolRenderer("ndvi_mean", ranges))
+
+    def hdop():
+        colors = (("#1a9641", 0, 1), ("#a6d96a", 1, 2), ("#fdae61", 2, 5), ("#d7191c", 5, 99))
+        ranges = [
+            QgsRendererRange(lo, hi, _fill(c, "#00000000", 0.75), f"HDOP {lo:g} – {hi:g}") for c, lo, hi in colors
+        ]
+        layer.setRenderer(QgsGraduatedSymbolRenderer("gnss_hdop_mean", ranges))
+
+    return {tr("RSRP mean"): rsrp, tr("PS velocity"): ps, tr("NDVI"): ndvi, tr("GNSS HDOP"): hdop}
+
+
+def apply_default_style(layer, kind: str, index: str | None = None) -> None:
+    """Style ``layer`` for its base kind (a no-op for kinds without a style)."""
+    if kind == "index_raster":
+        style_index_raster(layer, index or "ndvi")
+    elif kind == "nav_epochs":
+        style_fix_quality(layer)
+    elif kind == "drive_test":
+        style_rsrp(layer)
+    elif kind == "ps_points":
+        style_diverging(layer, "mean_velocity", "mm/yr")
+    elif kind == "buildings":
+        style_buildings(layer)
+    elif kind == "pointcloud_extents":
+        style_outline(layer)
+    elif kind == "cell_sites":
+        style_cell_sites(layer)
+    elif kind in ("gpx_waypoints", "gpx_points", "gpx_lines"):
+        style_track(layer)
