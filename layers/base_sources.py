@@ -145,7 +145,8 @@ def _load_imagery(spec: SourceSpec, path: Path, progress, is_canceled, work_dir:
     acquired = None
     if info.acquired is not None:
         acquired = pd.Timestamp(info.acquired).tz_convert(None).to_datetime64()
-    report = ReadReport(str(path), rows=info.width * info.height, kept=info.width * info.height)
+    valid = sum(stats.valid for stats in result.stats.values()) // max(len(result.stats), 1)
+    report = ReadReport(str(path), rows=info.width * info.height, kept=valid, unit="pixels")
     for note in [*info.notes, *result.notes]:
         report.note(note)
     if acquired is None:

@@ -201,7 +201,7 @@ def read_buildings(path: str | Path, layer: str | None = None, mapping: dict[str
     import pandas as pd
 
     frame, source = _read_polygons(Path(path), layer)
-    report = ReadReport(source, rows=len(frame))
+    report = ReadReport(source, rows=len(frame), unit="features")
     fields = map_fields([c for c in frame.columns if c != "geometry"], mapping)
     report.note("Fields used: " + ", ".join(f"{k} <- {v}" for k, v in fields.items()) + ".")
     for canonical in ("height_m", "floors", "use"):

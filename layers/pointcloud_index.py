@@ -68,7 +68,8 @@ def index_point_clouds(
 
     from ..common.errors import InputError
 
-    report = ReadReport("point clouds", rows=len(paths))
+    source = str(paths[0]) if len(paths) == 1 else f"{len(paths)} point-cloud files"
+    report = ReadReport(source, rows=len(paths), unit="files")
     rows, extents_native = [], []
     for i, path in enumerate(paths):
         check_canceled(is_canceled)

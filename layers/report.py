@@ -43,6 +43,8 @@ class ReadReport:
     first_skipped: list[int] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    #: What ``rows`` counts, for the summary: lines, features, pixels, files.
+    unit: str = "lines"
 
     def skip(self, line: int, reason: str, count: int = 1) -> None:
         """Record ``count`` skipped lines for ``reason``, the first at ``line``."""
@@ -73,12 +75,12 @@ class ReadReport:
 
     def summary(self) -> str:
         """One paragraph for the user, e.g. for ``feedback.pushWarning``."""
-        text = f"{self.source}: {self.kept:,} records from {self.rows:,} lines"
+        text = f"{self.source}: {self.kept:,} records from {self.rows:,} {self.unit}"
         if self.skipped:
             reasons = ", ".join(f"{reason}: {n:,}" for reason, n in self.reasons.most_common())
             lines = ", ".join(str(n) for n in self.first_skipped)
             more = "…" if self.skipped > len(self.first_skipped) else ""
-            text += f"; {self.skipped:,} skipped ({reasons}); first skipped lines: {lines}{more}"
+            text += f"; {self.skipped:,} skipped ({reasons}); first skipped {self.unit}: {lines}{more}"
         if self.notes:
             text += ". " + " ".join(self.notes)
         return text

@@ -7,9 +7,10 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..common.metadata import plugin_version
 from ..common.paths import icon_path
+from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
 
-ALGORITHMS = (PointCloudInfoAlgorithm,)
+ALGORITHMS = (BuildDigitalBaseAlgorithm, PointCloudInfoAlgorithm)
 
 
 class CityTwinProvider(QgsProcessingProvider):

@@ -1,0 +1,150 @@
+"""(Geo)DataFrames into Processing feature sinks, and styles applied on load.
+
+The readers return pandas/geopandas frames; Processing outputs are feature sinks so
+that every output format and destination QGIS offers (GeoPackage, memory, PostGIS,
+...) works. Geometries travel as WKB; column types map to QGIS field types.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsGeometry,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDateTime, Qt
+
+from .qgis_fields import make_fields
+
+_KEEP_ALIVE: list[QgsProcessingLayerPostProcessorInterface] = []
+
+
+def _kind(dtype) -> str:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int64"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "string"
+
+
+def _wkb_type(frame) -> int:
+    if "geometry" not in frame or frame.geometry.isna().all():
+        return QgsWkbTypes.Type.NoGeometry
+    types = set(frame.geometry.geom_type.dropna())
+    if types <= {"Point"}:
+        return QgsWkbTypes.Type.Point
+    if types <= {"Polygon", "MultiPolygon"}:
+        return QgsWkbTypes.Type.MultiPolygon
+    if types <= {"LineString", "MultiLineString"}:
+        return QgsWkbTypes.Type.MultiLineString
+    return QgsWkbTypes.Type.Unknown
+
+
+def _to_qt(value: Any, kind: str):
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if kind == "datetime":
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        result = QDateTime.fromMSecsSinceEpoch(int(stamp.value // 1_000_000), Qt.TimeSpec.UTC)
+        return result
+    if kind == "int64":
+        return int(value)
+    if kind == "double":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    return str(value)
+
+
+def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=None) -> str:
+    """Write ``frame`` into the sink parameter ``name``; returns the destination id."""
+    import shapely
+
+    columns = [c for c in frame.columns if c != "geometry"]
+    kinds = [_kind(frame[c].dtype) for c in columns]
+    fields = make_fields(list(zip(columns, kinds)))
+    wkb_type = _wkb_type(frame)
+    if crs is None:
+        crs = (
+            QgsCoordinateReferenceSystem(frame.crs.to_wkt())
+            if getattr(frame, "crs", None)
+            else QgsCoordinateReferenceSystem()
+        )
+    sink, dest = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
+    if sink is None:
+        raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
+    geometries = None
+    if wkb_type != QgsWkbTypes.Type.NoGeometry:
+        geoms = frame.geometry.to_numpy()
+        if wkb_type in (QgsWkbTypes.Type.MultiPolygon, QgsWkbTypes.Type.MultiLineString):
+            geoms = shapely.force_2d(geoms)
+        geometries = shapely.to_wkb(geoms, include_srid=False)
+    values = [frame[c].to_numpy(dtype=object) for c in columns]
+    total = max(len(frame), 1)
+    for i in range(len(frame)):
+        if i % 5000 == 0:
+            if feedback is not None and feedback.isCanceled():
+                break
+            if feedback is not None:
+                feedback.setProgress(100.0 * i / total)
+        feature = QgsFeature(fields)
+        feature.setAttributes([_to_qt(column[i], kind) for column, kind in zip(values, kinds)])
+        if geometries is not None and geometries[i] is not None:
+            geometry = QgsGeometry()
+            geometry.fromWkb(geometries[i])
+            if wkb_type in (QgsWkbTypes.Type.MultiPolygon, QgsWkbTypes.Type.MultiLineString):
+                geometry.convertToMultiType()
+            feature.setGeometry(geometry)
+        if not sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
+            raise QgsProcessingException(sink.lastError())
+    return dest
+
+
+class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
+    """Applies CityTwin's default style, base role and time axis to a loaded output."""
+
+    def __init__(self, kind: str, section: str, time_field: str | None = None, index: str | None = None) -> None:
+        super().__init__()
+        self.kind, self.section, self.time_field, self.index = kind, section, time_field, index
+
+    def postProcessLayer(self, layer, context, feedback) -> None:
+        from qgis.core import Qgis
+
+        from ..layers.qgis_styles import apply_default_style
+        from ..layers.roles import ROLE_PROPERTY
+
+        apply_default_style(layer, self.kind, self.index)
+        layer.setCustomProperty(ROLE_PROPERTY, self.section)
+        if self.time_field and hasattr(layer.temporalProperties(), "setStartField"):
+            props = layer.temporalProperties()
+            props.setMode(Qgis.VectorTemporalMode.FeatureDateTimeInstantFromField)
+            props.setStartField(self.time_field)
+            props.setIsActive(True)
+        layer.triggerRepaint()
+
+
+def style_on_load(context, dest_id: str, kind: str, section: str, time_field: str | None = None, index=None) -> None:
+    """Register :class:`StyleOnLoad` for an output that QGIS loads when the run ends."""
+    if not context.willLoadLayerOnCompletion(dest_id):
+        return
+    processor = StyleOnLoad(kind, section, time_field, index)
+    # The post-processor must outlive the algorithm run; QGIS does not own it.
+    _KEEP_ALIVE.append(processor)
+    del _KEEP_ALIVE[:-64]
+    context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
