@@ -2,6 +2,138 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
     <context>
+        <name>BuildDigitalBaseAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="57" />
+            <source>Build digital base</source>
+            <translation>构建数字底座</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="60" />
+            <source>digital base,fusion,grid,nmea,beidou,gnss,cell,rsrp,ndvi,insar,ps,lidar,buildings</source>
+            <translation>数字底座,融合,网格,nmea,北斗,gnss,基站,rsrp,ndvi,insar,ps,激光雷达,建筑物</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="63" />
+            <source>Builds the city's spatiotemporal digital base: reads every source (NMEA logs, GPX, OpenCelliD cell sites, drive tests, multiband imagery, InSAR PS points, point clouds, building footprints), brings them onto one CRS (by default the CGCS2000 3-degree Gauss-Krüger zone of the data's centre, e.g. EPSG:4548 for Beijing) and one time axis, and computes the fused grid: per square cell (in metres) and time bin, the GNSS fix rate, mean HDOP and satellites used; mean and 10th-percentile RSRP (dBm) and the share below −110 dBm; mean NDVI/NDBI/NDWI; PS count and mean velocity (mm/yr); building count, footprint share and mean height (m). Each statistic comes with its observation count; empty cells are not written.
+
+Give either a base description (TOML or JSON: sources and settings; its settings then apply) or a list of files (their kind is detected; CRS, cell size and time unit are taken from this dialog). Writes one GeoPackage (all layers, the grid, the sources with SHA-256 checksums, styles) and a QGIS project with the five groups and the time range set; both are written atomically. Malformed lines are skipped, counted and listed in the log.</source>
+            <translation>构建城市时空数字底座：读取全部数据源（NMEA 日志、GPX、OpenCelliD 基站、路测、多光谱影像、InSAR PS 点、点云、建筑物轮廓），统一到同一坐标系（默认为数据中心所在的 CGCS2000 3 度带高斯-克吕格投影，例如北京为 EPSG:4548）和同一时间轴，并计算融合网格：按方形网格（单位：米）和时间段统计 GNSS 定位率、平均 HDOP 和使用卫星数；RSRP 均值和第 10 百分位数（dBm）及低于 −110 dBm 的比例；NDVI/NDBI/NDWI 均值；PS 点数及平均形变速率（mm/年）；建筑物数量、占地比例和平均高度（米）。每项统计都附有所依据的观测数；空网格不输出。
+
+可以提供底座描述文件（TOML 或 JSON：数据源和参数，此时使用文件中的参数），或提供文件列表（自动识别类型；坐标系、网格大小和时间段取自本对话框）。输出一个 GeoPackage（全部图层、网格、带 SHA-256 校验值的数据源清单、样式）和一个包含五个图层组并已设置时间范围的 QGIS 项目；两者均以原子方式写入。格式错误的行会被跳过、计数并列在日志中。</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="80" />
+            <source>Base description (TOML or JSON)</source>
+            <translation>底座描述文件（TOML 或 JSON）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="80" />
+            <source>Base descriptions (*.toml *.json)</source>
+            <translation>底座描述文件 (*.toml *.json)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="89" />
+            <source>Or: input files</source>
+            <translation>或：输入文件</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="94" />
+            <source>Base CRS (default: CGCS2000 zone of the data)</source>
+            <translation>底座坐标系（默认：数据所在的 CGCS2000 投影带）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="97" />
+            <source>Grid cell size (m)</source>
+            <translation>网格大小（米）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
+            <source>Time bin</source>
+            <translation>时间段</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
+            <source>Day</source>
+            <translation>日</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
+            <source>Week</source>
+            <translation>周</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
+            <source>Month</source>
+            <translation>月</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
+            <source>Quarter</source>
+            <translation>季度</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
+            <source>Year</source>
+            <translation>年</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="114" />
+            <source>Base GeoPackage</source>
+            <translation>底座 GeoPackage</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="114" />
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage 文件 (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="119" />
+            <source>Base project</source>
+            <translation>底座项目</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="119" />
+            <source>QGIS project (*.qgz)</source>
+            <translation>QGIS 项目 (*.qgz)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="124" />
+            <source>Base CRS</source>
+            <translation>底座坐标系</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="125" />
+            <source>Layers in the base</source>
+            <translation>底座图层数</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="126" />
+            <source>Fused grid rows</source>
+            <translation>融合网格行数</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="127" />
+            <source>Skipped lines</source>
+            <translation>跳过的行数</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="146" />
+            <source>Give a base description or at least one input file.</source>
+            <translation>请提供底座描述文件或至少一个输入文件。</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="164" />
+            <source>Building {name} from {n} sources…</source>
+            <translation>正在从 {n} 个数据源构建 {name}…</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/build_digital_base.py" line="189" />
+            <source>Project written: {path}</source>
+            <translation>项目已写入：{path}</translation>
+        </message>
+    </context>
+    <context>
         <name>CityTwinAlgorithm</name>
         <message>
             <location filename="../processing/qgis_algorithm.py" line="28" />
@@ -29,14 +161,97 @@
             <translation>通导融合分析</translation>
         </message>
         <message>
-            <location filename="../processing/qgis_algorithm.py" line="114" />
+            <location filename="../processing/qgis_algorithm.py" line="122" />
             <source>Canceled: no output was written.</source>
             <translation>已取消：未写入任何输出。</translation>
         </message>
         <message>
-            <location filename="../processing/qgis_algorithm.py" line="88" />
+            <location filename="../processing/qgis_algorithm.py" line="96" />
             <source>This algorithm needs the Python package(s) {names}, which are not installed in the Python of this QGIS. Install them from the CityTwin menu (Install missing packages…) or with: {command}</source>
             <translation>此算法需要 Python 软件包 {names}，但当前 QGIS 的 Python 中未安装。请通过 CityTwin 菜单（安装缺失的软件包…）安装，或运行：{command}</translation>
+        </message>
+    </context>
+    <context>
+        <name>CityTwinBase</name>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="51" />
+            <source>Navigation</source>
+            <translation>导航</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="52" />
+            <source>Communication</source>
+            <translation>通信</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="53" />
+            <source>Remote sensing</source>
+            <translation>遥感</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="54" />
+            <source>Real-scene 3D</source>
+            <translation>实景三维</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="55" />
+            <source>Monitoring</source>
+            <translation>监测</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="62" />
+            <source>Fused grid</source>
+            <translation>融合网格</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="63" />
+            <source>GNSS epochs</source>
+            <translation>GNSS 历元</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="64" />
+            <source>GNSS satellites in view</source>
+            <translation>GNSS 可见卫星</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="65" />
+            <source>GPX waypoints</source>
+            <translation>GPX 航点</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="66" />
+            <source>GPX track points</source>
+            <translation>GPX 轨迹点</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="67" />
+            <source>GPX tracks</source>
+            <translation>GPX 轨迹</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="68" />
+            <source>Cell sites</source>
+            <translation>基站</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="69" />
+            <source>Drive test</source>
+            <translation>路测</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="71" />
+            <source>PS velocity</source>
+            <translation>PS 形变速率</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="72" />
+            <source>Point-cloud tiles</source>
+            <translation>点云瓦片</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_base_project.py" line="73" />
+            <source>Buildings</source>
+            <translation>建筑物</translation>
         </message>
     </context>
     <context>
@@ -113,6 +328,84 @@
 {about}
 
 主页：{homepage}</translation>
+        </message>
+    </context>
+    <context>
+        <name>CityTwinStyles</name>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="60" />
+            <source>No fix</source>
+            <translation>未定位</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="61" />
+            <source>GNSS fix</source>
+            <translation>GNSS 定位</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="62" />
+            <source>Differential fix</source>
+            <translation>差分定位</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="63" />
+            <source>RTK fixed</source>
+            <translation>RTK 固定解</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="64" />
+            <source>RTK float</source>
+            <translation>RTK 浮点解</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="65" />
+            <source>Dead reckoning</source>
+            <translation>航位推算</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="88" />
+            <source>≥ −80 dBm excellent</source>
+            <translation>≥ −80 dBm 优</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="88" />
+            <source>−90 to −80 dBm good</source>
+            <translation>−90 至 −80 dBm 良</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="88" />
+            <source>−100 to −90 dBm fair</source>
+            <translation>−100 至 −90 dBm 中</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="88" />
+            <source>−110 to −100 dBm poor</source>
+            <translation>−110 至 −100 dBm 差</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="88" />
+            <source>&lt; −110 dBm weak</source>
+            <translation>&lt; −110 dBm 弱覆盖</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="216" />
+            <source>RSRP mean</source>
+            <translation>RSRP 均值</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="217" />
+            <source>PS velocity</source>
+            <translation>PS 形变速率</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="218" />
+            <source>NDVI</source>
+            <translation>NDVI</translation>
+        </message>
+        <message>
+            <location filename="../layers/qgis_styles.py" line="219" />
+            <source>GNSS HDOP</source>
+            <translation>GNSS HDOP</translation>
         </message>
     </context>
     <context>
@@ -284,6 +577,248 @@
             <location filename="../ui/dock.py" line="213" />
             <source>Python packages: all available</source>
             <translation>Python 软件包：全部可用</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportBuildingsAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="324" />
+            <source>Import building footprints</source>
+            <translation>导入建筑物轮廓</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="327" />
+            <source>Reads building footprints from any OGR vector and maps height (m), floors and use (residential, office, commercial, public, industrial, other) from the common field names in English and Chinese (e.g. height, HEIGHT, 高度, floors, 层数, use, type, 用途); name the fields to override. Implausible heights are treated as unknown, invalid footprints repaired; unknown uses are listed in the log.</source>
+            <translation>从任意 OGR 矢量数据读取建筑物轮廓，并根据常见的中英文字段名（如 height、HEIGHT、高度、floors、层数、use、type、用途）映射高度（米）、层数和用途（住宅、办公、商业、公共、工业、其他）；也可指定字段名。不合理的高度视为未知，无效轮廓会被修复；无法识别的用途列在日志中。</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="335" />
+            <source>Height field (optional)</source>
+            <translation>高度字段（可选）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="335" />
+            <source>Floors field (optional)</source>
+            <translation>层数字段（可选）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="335" />
+            <source>Use field (optional)</source>
+            <translation>用途字段（可选）</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportCellSitesAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="216" />
+            <source>Import OpenCelliD cell sites</source>
+            <translation>导入 OpenCelliD 基站</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="219" />
+            <source>Reads an OpenCelliD export (radio, mcc, net, area, cell, unit, lon, lat, range, samples, changeable, created, updated, averageSignal; with or without the header line, plain or gzipped). Times are Unix seconds, read as UTC; an averageSignal of 0 means unknown. Duplicated cells keep the latest update.</source>
+            <translation>读取 OpenCelliD 导出文件（radio、mcc、net、area、cell、unit、lon、lat、range、samples、changeable、created、updated、averageSignal；有无表头均可，可为 gzip 压缩）。时间为 Unix 秒，按 UTC 读取；averageSignal 为 0 表示未知。重复的小区保留最近更新的记录。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportDriveTestAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="245" />
+            <source>Import drive test</source>
+            <translation>导入路测数据</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="248" />
+            <source>Reads a drive-test measurement CSV (comma, semicolon or tab separated; UTF-8, GBK or UTF-16) and maps its columns to time, lon, lat, RSRP (dBm), RSRQ (dB), SINR (dB), RSSI, PCI, cell id, EARFCN, TAC, technology and speed, accepting the common header spellings of drive-test tools in English and Chinese. The log says which column was used for which field and which were not used. Give a mapping such as 'rsrp_dbm=Serving RSRP;time=UTC' to override. Values outside the 3GPP TS 36.133 reporting ranges are set to empty and counted.</source>
+            <translation>读取路测测量 CSV（逗号、分号或制表符分隔；UTF-8、GBK 或 UTF-16 编码），将各列映射为时间、经度、纬度、RSRP（dBm）、RSRQ（dB）、SINR（dB）、RSSI、PCI、小区标识、EARFCN、TAC、制式和速度，支持常见路测工具的中英文表头写法。日志会说明每个字段使用了哪一列以及哪些列未使用。可用 'rsrp_dbm=Serving RSRP;time=UTC' 形式的映射覆盖。超出 3GPP TS 36.133 上报范围的值置为空并计数。</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="258" />
+            <source>Column mapping (field=column;…)</source>
+            <translation>列映射（字段=列;…）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="267" />
+            <source>Mapping item '{item}' is not field=column</source>
+            <translation>映射项 '{item}' 不是 字段=列 的形式</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportGpxAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="192" />
+            <source>Import GPX</source>
+            <translation>导入 GPX</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="195" />
+            <source>Reads the waypoints, track points and tracks of a GPX 1.0/1.1 file (WGS 84, UTC times).</source>
+            <translation>读取 GPX 1.0/1.1 文件中的航点、轨迹点和轨迹（WGS 84，UTC 时间）。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportImageryAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="398" />
+            <source>Spectral indices from imagery</source>
+            <translation>由影像计算光谱指数</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="401" />
+            <source>Computes NDVI = (NIR − Red)/(NIR + Red) (Rouse et al. 1974), NDBI = (SWIR1 − NIR)/(SWIR1 + NIR) (Zha et al. 2003) and NDWI = (Green − NIR)/(Green + NIR) (McFeeters 1996) from a multiband image, on surface reflectance: Sentinel-2 L2A (B3 green, B4 red, B8 NIR, B11 SWIR1; (DN − 1000)/10000 from baseline 04.00), Landsat 8/9 Collection 2 Level-2 (SR_B3, SR_B4, SR_B5, SR_B6; DN × 0.0000275 − 0.2) or GF-2 PMS (B2, B3, B4; no SWIR, so no NDBI). Bands are found by their descriptions, else by the sensor's standard order. Float32 GeoTIFFs, nodata −9999, written block by block.</source>
+            <translation>基于地表反射率由多波段影像计算 NDVI = (NIR − Red)/(NIR + Red)（Rouse 等，1974）、NDBI = (SWIR1 − NIR)/(SWIR1 + NIR)（Zha 等，2003）和 NDWI = (Green − NIR)/(Green + NIR)（McFeeters，1996）：Sentinel-2 L2A（B3 绿、B4 红、B8 近红外、B11 短波红外 1；自处理基线 04.00 起为 (DN − 1000)/10000）、Landsat 8/9 Collection 2 Level-2（SR_B3、SR_B4、SR_B5、SR_B6；DN × 0.0000275 − 0.2）或高分二号 PMS（B2、B3、B4；无短波红外，因此无 NDBI）。波段按其描述识别，否则按传感器的标准顺序。输出 Float32 GeoTIFF，无效值 −9999，按块写入。</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="411" />
+            <source>Multiband image</source>
+            <translation>多波段影像</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="416" />
+            <source>Sensor</source>
+            <translation>传感器</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="416" />
+            <source>Detect</source>
+            <translation>自动识别</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="416" />
+            <source>GF-2 PMS</source>
+            <translation>高分二号 PMS</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="424" />
+            <source>CRS to assign when the file has none</source>
+            <translation>文件无坐标系时指定的坐标系</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="442" />
+            <source>Sensor: {sensor}</source>
+            <translation>传感器：{sensor}</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportNmeaAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="147" />
+            <source>Import NMEA log</source>
+            <translation>导入 NMEA 日志</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="150" />
+            <source>Reads an NMEA 0183 log (GGA, RMC, GSA, GSV, ZDA; talkers GP GPS, BD/GB BeiDou, GA Galileo, GL GLONASS, GN multi-GNSS, GQ QZSS) with checksums verified. One point per epoch (UTC time, WGS 84 position, altitude, fix quality, satellites used, HDOP/PDOP/VDOP, satellites in view per constellation, mean C/N0 in dB-Hz) and, optionally, a table of the satellites in view (PRN, elevation, azimuth, C/N0). The date comes from RMC or ZDA and is carried across midnight. Lines with bad checksums or too few fields are skipped and counted.</source>
+            <translation>读取 NMEA 0183 日志（GGA、RMC、GSA、GSV、ZDA；发送端 GP 为 GPS，BD/GB 为北斗，GA 为伽利略，GL 为格洛纳斯，GN 为多系统，GQ 为 QZSS）并校验校验和。每个历元输出一个点（UTC 时间、WGS 84 位置、高程、定位质量、使用卫星数、HDOP/PDOP/VDOP、各系统可见卫星数、平均载噪比 dB-Hz），并可选输出可见卫星表（PRN、高度角、方位角、载噪比）。日期取自 RMC 或 ZDA，并跨午夜延续。校验和错误或字段不足的行会被跳过并计数。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportPsAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="291" />
+            <source>Import InSAR PS points</source>
+            <translation>导入 InSAR PS 点</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="294" />
+            <source>Reads persistent scatterers from an EGMS CSV (L2a, L2b or L3; comma or semicolon separated; date columns YYYYMMDD) or from a point layer with D_YYYYMMDD / DYYYYMMDD fields (the QGIS InSAR viewer convention). Writes the points with their attributes (velocity in mm/yr) and one D_YYYYMMDD field per epoch (displacement in mm). EGMS positions come from latitude/longitude, else easting/northing in ETRS89-LAEA (EPSG:3035) unless another CRS is assigned.</source>
+            <translation>从 EGMS CSV（L2a、L2b 或 L3；逗号或分号分隔；日期列为 YYYYMMDD）或带有 D_YYYYMMDD / DYYYYMMDD 字段的点图层（QGIS InSAR 查看插件的约定）读取永久散射体。输出带属性的点（速率单位 mm/年），每个时相一个 D_YYYYMMDD 字段（形变量单位 mm）。EGMS 位置取自纬度/经度，否则取自 ETRS89-LAEA（EPSG:3035）中的东坐标/北坐标，除非另行指定坐标系。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ImportSourceAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="53" />
+            <source>Input file</source>
+            <translation>输入文件</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="66" />
+            <source>CRS to assign when the file has none</source>
+            <translation>文件无坐标系时指定的坐标系</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="69" />
+            <source>Reproject to (optional)</source>
+            <translation>重投影到（可选）</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="74" />
+            <source>Records read</source>
+            <translation>读取的记录数</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="75" />
+            <source>Lines skipped</source>
+            <translation>跳过的行数</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="112" />
+            <source>Canceled: no output was written.</source>
+            <translation>已取消：未写入任何输出。</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="124" />
+            <source>GNSS epochs</source>
+            <translation>GNSS 历元</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="124" />
+            <source>Satellites in view</source>
+            <translation>可见卫星</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="163" />
+            <source>Waypoints</source>
+            <translation>航点</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="163" />
+            <source>Track points</source>
+            <translation>轨迹点</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="163" />
+            <source>Tracks and routes</source>
+            <translation>轨迹与路线</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="201" />
+            <source>Cell sites</source>
+            <translation>基站</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="230" />
+            <source>Drive-test measurements</source>
+            <translation>路测测量点</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="276" />
+            <source>PS points</source>
+            <translation>PS 点</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="309" />
+            <source>Buildings</source>
+            <translation>建筑物</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="358" />
+            <source>Point-cloud extent</source>
+            <translation>点云范围</translation>
+        </message>
+    </context>
+    <context>
+        <name>IndexPointCloudAlgorithm</name>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="374" />
+            <source>Index point cloud</source>
+            <translation>索引点云</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/import_sources.py" line="377" />
+            <source>Adds a LAS/LAZ/COPC file to the base as its extent polygon with point count, CRS, height range, density and the classes present (points streamed in chunks). A file without a CRS record is indexed only with the CRS you assign: it is never guessed.</source>
+            <translation>将 LAS/LAZ/COPC 文件以其范围多边形加入底座，并附点数、坐标系、高程范围、密度和包含的类别（分块流式读取点）。没有坐标系记录的文件只有在您指定坐标系后才会被索引：绝不猜测。</translation>
         </message>
     </context>
     <context>

@@ -38,35 +38,39 @@ DRAW_ORDER = ("navigation", "communication", "monitoring", "realscene3d", "remot
 GRID_PROPERTY = "citytwin/layer_kind"
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("CityTwinBase", text)
+class CityTwinBase:
+    """Translation context of this module (pylupdate5 files ``CityTwinBase.tr`` strings under it)."""
+
+    @staticmethod
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("CityTwinBase", text)
 
 
 def section_titles() -> dict[str, str]:
     return {
-        "navigation": tr("Navigation"),
-        "communication": tr("Communication"),
-        "remote_sensing": tr("Remote sensing"),
-        "realscene3d": tr("Real-scene 3D"),
-        "monitoring": tr("Monitoring"),
+        "navigation": CityTwinBase.tr("Navigation"),
+        "communication": CityTwinBase.tr("Communication"),
+        "remote_sensing": CityTwinBase.tr("Remote sensing"),
+        "realscene3d": CityTwinBase.tr("Real-scene 3D"),
+        "monitoring": CityTwinBase.tr("Monitoring"),
     }
 
 
 def layer_title(kind: str, name: str, index: str | None = None) -> str:
     """A readable layer name from its kind and table name."""
     label = {
-        "fused_grid": tr("Fused grid"),
-        "nav_epochs": tr("GNSS epochs"),
-        "nav_satellites": tr("GNSS satellites in view"),
-        "gpx_waypoints": tr("GPX waypoints"),
-        "gpx_points": tr("GPX track points"),
-        "gpx_lines": tr("GPX tracks"),
-        "cell_sites": tr("Cell sites"),
-        "drive_test": tr("Drive test"),
+        "fused_grid": CityTwinBase.tr("Fused grid"),
+        "nav_epochs": CityTwinBase.tr("GNSS epochs"),
+        "nav_satellites": CityTwinBase.tr("GNSS satellites in view"),
+        "gpx_waypoints": CityTwinBase.tr("GPX waypoints"),
+        "gpx_points": CityTwinBase.tr("GPX track points"),
+        "gpx_lines": CityTwinBase.tr("GPX tracks"),
+        "cell_sites": CityTwinBase.tr("Cell sites"),
+        "drive_test": CityTwinBase.tr("Drive test"),
         "index_raster": (index or "").upper(),
-        "ps_points": tr("PS velocity"),
-        "pointcloud_extents": tr("Point-cloud tiles"),
-        "buildings": tr("Buildings"),
+        "ps_points": CityTwinBase.tr("PS velocity"),
+        "pointcloud_extents": CityTwinBase.tr("Point-cloud tiles"),
+        "buildings": CityTwinBase.tr("Buildings"),
     }.get(kind, kind)
     suffix = name.split("_", 1)[1] if "_" in name and kind not in ("fused_grid", "index_raster") else ""
     if kind == "index_raster":

@@ -47,18 +47,22 @@ FIX_QUALITY = (
 )
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("CityTwinStyles", text)
+class CityTwinStyles:
+    """Translation context of this module (pylupdate5 files ``CityTwinStyles.tr`` strings under it)."""
+
+    @staticmethod
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("CityTwinStyles", text)
 
 
 def _fix_labels() -> dict[int, str]:
     return {
-        0: tr("No fix"),
-        1: tr("GNSS fix"),
-        2: tr("Differential fix"),
-        4: tr("RTK fixed"),
-        5: tr("RTK float"),
-        6: tr("Dead reckoning"),
+        0: CityTwinStyles.tr("No fix"),
+        1: CityTwinStyles.tr("GNSS fix"),
+        2: CityTwinStyles.tr("Differential fix"),
+        4: CityTwinStyles.tr("RTK fixed"),
+        5: CityTwinStyles.tr("RTK float"),
+        6: CityTwinStyles.tr("Dead reckoning"),
     }
 
 
@@ -82,11 +86,11 @@ def style_fix_quality(layer: QgsVectorLayer) -> None:
 
 def _rsrp_ranges(make_symbol) -> list[QgsRendererRange]:
     labels = (
-        tr("≥ −80 dBm excellent"),
-        tr("−90 to −80 dBm good"),
-        tr("−100 to −90 dBm fair"),
-        tr("−110 to −100 dBm poor"),
-        tr("< −110 dBm weak"),
+        CityTwinStyles.tr("≥ −80 dBm excellent"),
+        CityTwinStyles.tr("−90 to −80 dBm good"),
+        CityTwinStyles.tr("−100 to −90 dBm fair"),
+        CityTwinStyles.tr("−110 to −100 dBm poor"),
+        CityTwinStyles.tr("< −110 dBm weak"),
     )
     return [
         QgsRendererRange(low, high, make_symbol(color), label) for (low, high, color), label in zip(RSRP_BANDS, labels)
@@ -208,7 +212,12 @@ def grid_styles(layer: QgsVectorLayer) -> dict[str, callable]:
         ]
         layer.setRenderer(QgsGraduatedSymbolRenderer("gnss_hdop_mean", ranges))
 
-    return {tr("RSRP mean"): rsrp, tr("PS velocity"): ps, tr("NDVI"): ndvi, tr("GNSS HDOP"): hdop}
+    return {
+        CityTwinStyles.tr("RSRP mean"): rsrp,
+        CityTwinStyles.tr("PS velocity"): ps,
+        CityTwinStyles.tr("NDVI"): ndvi,
+        CityTwinStyles.tr("GNSS HDOP"): hdop,
+    }
 
 
 def apply_default_style(layer, kind: str, index: str | None = None) -> None:

@@ -62,7 +62,15 @@ class CityTwinAlgorithm(QgsProcessingAlgorithm):
     ICON = "citytwin.svg"
 
     def tr(self, text: str) -> str:
-        return QCoreApplication.translate(type(self).__name__, text)
+        # pylupdate5 files a string under the class whose body holds the tr() call;
+        # strings of a shared base class are found by walking up the class hierarchy.
+        for cls in type(self).__mro__:
+            translated = QCoreApplication.translate(cls.__name__, text)
+            if translated != text:
+                return translated
+            if cls is CityTwinAlgorithm:
+                break
+        return text
 
     def createInstance(self) -> CityTwinAlgorithm:
         return type(self)()

@@ -8,9 +8,10 @@ from qgis.PyQt.QtGui import QIcon
 from ..common.metadata import plugin_version
 from ..common.paths import icon_path
 from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
+from .algorithms.import_sources import IMPORT_ALGORITHMS
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
 
-ALGORITHMS = (BuildDigitalBaseAlgorithm, PointCloudInfoAlgorithm)
+ALGORITHMS = (BuildDigitalBaseAlgorithm, *IMPORT_ALGORITHMS, PointCloudInfoAlgorithm)
 
 
 class CityTwinProvider(QgsProcessingProvider):

@@ -133,7 +133,7 @@ class BuildDigitalBaseAlgorithm(CityTwinAlgorithm):
         output = Path(self.parameterAsFileOutput(parameters, self.OUTPUT, context))
         project = self.parameterAsFileOutput(parameters, self.PROJECT, context)
         description_file = self.parameterAsFile(parameters, self.DESCRIPTION, context)
-        if description_file:
+        if parameters.get(self.DESCRIPTION) and description_file:
             description = read_description(description_file)
             description.output = output
             if project:
@@ -141,7 +141,7 @@ class BuildDigitalBaseAlgorithm(CityTwinAlgorithm):
             else:
                 description.project = output.with_suffix(".qgz")
             return description
-        files = self.parameterAsFileList(parameters, self.INPUTS, context)
+        files = [f for f in self.parameterAsFileList(parameters, self.INPUTS, context) if f]
         if not files:
             raise QgsProcessingException(self.tr("Give a base description or at least one input file."))
         crs = self.parameterAsCrs(parameters, self.CRS, context)

@@ -150,3 +150,27 @@ def built_package() -> Path:
     folder = root / "build" / "package"
     assert (folder / "citytwin" / "metadata.txt").is_file()
     return folder
+
+
+@pytest.fixture(scope="session")
+def sample_city(tmp_path_factory):
+    """The small synthetic sample city, generated once per session."""
+    from citytwin.layers.samplecity import generate_sample_city
+
+    return generate_sample_city(tmp_path_factory.mktemp("sample_city"), small=True)
+
+
+@pytest.fixture(scope="session")
+def provider_registered(qgis_app):
+    from citytwin.processing.qgis_provider import CityTwinProvider
+
+    registry = QgsApplication.processingRegistry()
+    existing = registry.providerById("citytwin")
+    if existing is not None:
+        yield existing
+        return
+    instance = CityTwinProvider()
+    registry.addProvider(instance)
+    yield instance
+    if registry.providerById("citytwin") is instance:
+        registry.removeProvider(instance)

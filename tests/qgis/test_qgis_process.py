@@ -124,3 +124,39 @@ def test_missing_packages_in_qgis_python_give_a_clear_error(built_package, enabl
     assert "needs the Python package(s) laspy" in output
     assert "pip install" in output and "/usr/bin/python3" in output
     assert "Traceback" not in output and "ModuleNotFoundError" not in output
+
+
+def test_build_digital_base_same_as_processing_run(
+    built_package, enabled_profile, sample_city, provider_registered, tmp_path
+):
+    """Acceptance: qgis_process and processing.run give the same GeoPackage."""
+    import pyogrio
+
+    import processing
+
+    via_cli = tmp_path / "cli.gpkg"
+    result = qgis_process(
+        [
+            "--json",
+            "run",
+            "citytwin:builddigitalbase",
+            "--",
+            f"DESCRIPTION={sample_city.description}",
+            f"OUTPUT={via_cli}",
+        ],
+        built_package,
+        enabled_profile,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    payload = json.loads(result.stdout[result.stdout.index("{") :])["results"]
+    assert payload["PROJECT"] == str(via_cli.with_suffix(".qgz")) and via_cli.with_suffix(".qgz").is_file()
+    via_python = processing.run(
+        "citytwin:builddigitalbase", {"DESCRIPTION": str(sample_city.description), "OUTPUT": str(tmp_path / "py.gpkg")}
+    )
+
+    def counts(path):
+        return {name: pyogrio.read_info(path, layer=name)["features"] for name, _ in pyogrio.list_layers(path)}
+
+    assert counts(via_cli) == counts(via_python["OUTPUT"])
+    assert payload["GRID_CELLS"] == via_python["GRID_CELLS"] and payload["LAYERS"] == via_python["LAYERS"]
