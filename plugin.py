@@ -61,8 +61,11 @@ class CityTwinPlugin:
     def initProcessing(self) -> None:
         """Register the provider (also called alone by qgis_process)."""
         if self.provider is None:
-            self.provider = CityTwinProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = CityTwinProvider()
+            # The registry refuses (and deletes) a second provider with the same id,
+            # e.g. when another copy of CityTwin is loaded: then there is none to remove.
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
 
     # -- GUI ---------------------------------------------------------------------------
     def initGui(self) -> None:

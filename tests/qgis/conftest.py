@@ -160,7 +160,7 @@ def sample_city(tmp_path_factory):
     return generate_sample_city(tmp_path_factory.mktemp("sample_city"), small=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def provider_registered(qgis_app):
     from citytwin.processing.qgis_provider import CityTwinProvider
 

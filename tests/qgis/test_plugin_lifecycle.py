@@ -156,3 +156,20 @@ def test_dock_shows_project_state(iface, project, events):
     plugin.unload()
     events()
     QgsProject.instance().clear()
+
+
+def test_a_refused_provider_registration_does_not_break_unload(iface, project, events):
+    """Another copy of the provider is already registered: load and unload still work."""
+    from citytwin.processing.qgis_provider import CityTwinProvider
+
+    registry = QgsApplication.processingRegistry()
+    other = CityTwinProvider()
+    assert registry.addProvider(other)
+    try:
+        plugin = load(iface)
+        assert plugin.provider is None
+        plugin.unload()
+        events()
+        assert registry.providerById("citytwin") is other
+    finally:
+        registry.removeProvider(other)
