@@ -84,6 +84,7 @@ class CityTwinPlugin:
         self.dock.hide()
         self.connections.connect(self.dock.install_requested, self.open_installer)
         self.connections.connect(self.dock.layer_activated, self._activate_layer)
+        self.connections.connect(self.dock.base_built, self.add_built_base)
 
         panel_action = self.dock.toggleViewAction()
         panel_action.setIcon(plugin_icon("citytwin.svg"))
@@ -189,6 +190,38 @@ class CityTwinPlugin:
         if self._install_dialog is not None:
             self._install_dialog.deleteLater()
             self._install_dialog = None
+
+    def add_built_base(self, project_path: str) -> None:
+        """Put a freshly built base into the current project and show it."""
+        from .layers.qgis_base_project import add_base_to_project
+
+        project = QgsProject.instance()
+        try:
+            added = add_base_to_project(Path(project_path), project)
+        except OSError as exc:
+            self.iface.messageBar().pushMessage(self.tr("CityTwin"), str(exc), Qgis.MessageLevel.Critical, 10)
+            return
+        canvas = self.iface.mapCanvas()
+        extent = project.viewSettings().defaultViewExtent()
+        layers = [project.mapLayer(layer_id) for layer_id in added]
+        if layers:
+            from qgis.core import QgsCoordinateTransform, QgsRectangle
+
+            full = QgsRectangle()
+            for layer in layers:
+                if layer is not None and layer.isValid() and not layer.extent().isEmpty():
+                    transform = QgsCoordinateTransform(layer.crs(), canvas.mapSettings().destinationCrs(), project)
+                    full.combineExtentWith(transform.transformBoundingBox(layer.extent()))
+            extent = full
+        if not extent.isEmpty():
+            canvas.setExtent(extent)
+            canvas.refresh()
+        self.iface.messageBar().pushMessage(
+            self.tr("CityTwin"),
+            self.tr("The base was added to the project: {n} layers.").format(n=len(added)),
+            Qgis.MessageLevel.Success,
+            8,
+        )
 
     def _activate_layer(self, layer_id: str) -> None:
         layer = QgsProject.instance().mapLayer(layer_id)

@@ -2,6 +2,249 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
     <context>
+        <name>BaseBuilderWidget</name>
+        <message>
+            <location filename="../ui/base_builder.py" line="63" />
+            <source>Build a base</source>
+            <translation>构建底座</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="88" />
+            <source>Add sources…</source>
+            <translation>添加数据源…</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="89" />
+            <source>Remove</source>
+            <translation>移除</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="90" />
+            <source>Open description…</source>
+            <translation>打开描述文件…</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="91" />
+            <source>Save description…</source>
+            <translation>保存描述文件…</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="104" />
+            <source>CGCS2000 zone of the data</source>
+            <translation>数据所在的 CGCS2000 投影带</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="106" />
+            <source>Base CRS</source>
+            <translation>底座坐标系</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="111" />
+            <source>Grid cell</source>
+            <translation>网格大小</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="113" />
+            <source>Day</source>
+            <translation>日</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="113" />
+            <source>Week</source>
+            <translation>周</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="113" />
+            <source>Month</source>
+            <translation>月</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="113" />
+            <source>Quarter</source>
+            <translation>季度</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="113" />
+            <source>Year</source>
+            <translation>年</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="117" />
+            <source>Time bin</source>
+            <translation>时间段</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="120" />
+            <source>GeoPackage (*.gpkg)</source>
+            <translation>GeoPackage 文件 (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="121" />
+            <source>Output</source>
+            <translation>输出</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="126" />
+            <source>Build</source>
+            <translation>构建</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="127" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="141" />
+            <source>NMEA log</source>
+            <translation>NMEA 日志</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="142" />
+            <source>GPX</source>
+            <translation>GPX</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="143" />
+            <source>Cell sites</source>
+            <translation>基站</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="144" />
+            <source>Drive test</source>
+            <translation>路测</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="145" />
+            <source>Imagery</source>
+            <translation>影像</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="146" />
+            <source>InSAR PS</source>
+            <translation>InSAR PS 点</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="147" />
+            <source>Point cloud</source>
+            <translation>点云</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="148" />
+            <source>Buildings</source>
+            <translation>建筑物</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>All supported files</source>
+            <translation>所有支持的文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>NMEA logs (*.nmea *.nma *.log *.txt)</source>
+            <translation>NMEA 日志 (*.nmea *.nma *.log *.txt)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>GPX (*.gpx)</source>
+            <translation>GPX 文件 (*.gpx)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>CSV: cell sites, drive tests, EGMS PS (*.csv *.gz *.txt)</source>
+            <translation>CSV：基站、路测、EGMS PS (*.csv *.gz *.txt)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>Multiband images (*.tif *.tiff *.jp2)</source>
+            <translation>多波段影像 (*.tif *.tiff *.jp2)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>Point clouds (*.las *.laz)</source>
+            <translation>点云 (*.las *.laz)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="152" />
+            <source>Vector layers: buildings, PS points (*.gpkg *.shp *.geojson)</source>
+            <translation>矢量图层：建筑物、PS 点 (*.gpkg *.shp *.geojson)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="165" />
+            <source>Add sources to the base</source>
+            <translation>向底座添加数据源</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="207" />
+            <source>Open a base description</source>
+            <translation>打开底座描述文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="207" />
+            <source>Base descriptions (*.toml *.json)</source>
+            <translation>底座描述文件 (*.toml *.json)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="231" />
+            <source>Description loaded: {n} sources.</source>
+            <translation>已加载描述文件：{n} 个数据源。</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="249" />
+            <source>Save the base description</source>
+            <translation>保存底座描述文件</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="249" />
+            <source>TOML (*.toml)</source>
+            <translation>TOML 文件 (*.toml)</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="268" />
+            <source>Add at least one source first.</source>
+            <translation>请先添加至少一个数据源。</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="271" />
+            <source>Choose where to write the base (a .gpkg file).</source>
+            <translation>请选择底座的输出位置（.gpkg 文件）。</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="278" />
+            <source>The CityTwin Processing provider is not loaded.</source>
+            <translation>CityTwin 处理工具提供程序未加载。</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="295" />
+            <source>Building {name}…</source>
+            <translation>正在构建 {name}…</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="303" />
+            <source>Canceling…</source>
+            <translation>正在取消…</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="313" />
+            <source>Built: {layers} layers, {cells} grid rows, {skipped} lines skipped. {path}</source>
+            <translation>构建完成：{layers} 个图层，{cells} 行融合网格，跳过 {skipped} 行。{path}</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="324" />
+            <source>Canceled: the previous base is unchanged.</source>
+            <translation>已取消：原有底座保持不变。</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="327" />
+            <source>The build failed: {errors}</source>
+            <translation>构建失败：{errors}</translation>
+        </message>
+        <message>
+            <location filename="../ui/base_builder.py" line="327" />
+            <source>see View &gt; Panels &gt; Log Messages</source>
+            <translation>请查看 视图 &gt; 面板 &gt; 日志消息</translation>
+        </message>
+    </context>
+    <context>
         <name>BuildDigitalBaseAlgorithm</name>
         <message>
             <location filename="../processing/algorithms/build_digital_base.py" line="57" />
@@ -257,67 +500,67 @@ Give either a base description (TOML or JSON: sources and settings; its settings
     <context>
         <name>CityTwinPlugin</name>
         <message>
-            <location filename="../plugin.py" line="72" />
+            <location filename="../plugin.py" line="75" />
             <source>&amp;CityTwin</source>
             <translation>城市孪生(&amp;C)</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="183" />
+            <location filename="../plugin.py" line="219" />
             <source>CityTwin</source>
             <translation>城市孪生 CityTwin</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="87" />
+            <location filename="../plugin.py" line="91" />
             <source>Digital Base Panel</source>
             <translation>数字底座面板</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="88" />
+            <location filename="../plugin.py" line="92" />
             <source>Show or hide the CityTwin Digital Base panel</source>
             <translation>显示或隐藏 CityTwin 数字底座面板</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="90" />
+            <location filename="../plugin.py" line="94" />
             <source>Point Cloud Information…</source>
             <translation>点云信息…</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="94" />
+            <location filename="../plugin.py" line="98" />
             <source>Install Missing Packages…</source>
             <translation>安装缺失的软件包…</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="197" />
+            <location filename="../plugin.py" line="233" />
             <source>About CityTwin</source>
             <translation>关于 CityTwin</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="135" />
+            <location filename="../plugin.py" line="139" />
             <source>Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.</source>
             <translation>缺少 Python 软件包：{names}。点云、三维和监测工具需要它们。</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="141" />
+            <location filename="../plugin.py" line="145" />
             <source>Install…</source>
             <translation>安装…</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="158" />
+            <location filename="../plugin.py" line="162" />
             <source>All required Python packages are installed.</source>
             <translation>所需的 Python 软件包均已安装。</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="178" />
+            <location filename="../plugin.py" line="182" />
             <source>The Python packages were installed.</source>
             <translation>Python 软件包已安装。</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="178" />
+            <location filename="../plugin.py" line="182" />
             <source>Some packages could not be installed: {names}</source>
             <translation>部分软件包未能安装：{names}</translation>
         </message>
         <message>
-            <location filename="../plugin.py" line="197" />
+            <location filename="../plugin.py" line="233" />
             <source>CityTwin {version}
 
 {about}
@@ -328,6 +571,11 @@ Give either a base description (TOML or JSON: sources and settings; its settings
 {about}
 
 主页：{homepage}</translation>
+        </message>
+        <message>
+            <location filename="../plugin.py" line="219" />
+            <source>The base was added to the project: {n} layers.</source>
+            <translation>底座已添加到项目：{n} 个图层。</translation>
         </message>
     </context>
     <context>
@@ -479,104 +727,114 @@ Give either a base description (TOML or JSON: sources and settings; its settings
     <context>
         <name>DigitalBaseDock</name>
         <message>
-            <location filename="../ui/dock.py" line="54" />
+            <location filename="../ui/dock.py" line="57" />
             <source>CityTwin — Digital Base</source>
             <translation>CityTwin — 数字底座</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="87" />
+            <location filename="../ui/dock.py" line="116" />
             <source>Install…</source>
             <translation>安装…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="94" />
+            <location filename="../ui/dock.py" line="99" />
             <source>Point cloud information…</source>
             <translation>点云信息…</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="110" />
+            <location filename="../ui/dock.py" line="126" />
             <source>Navigation</source>
             <translation>导航</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="111" />
+            <location filename="../ui/dock.py" line="127" />
             <source>Communication</source>
             <translation>通信</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="112" />
+            <location filename="../ui/dock.py" line="128" />
             <source>Remote sensing</source>
             <translation>遥感</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="113" />
+            <location filename="../ui/dock.py" line="129" />
             <source>Real-scene 3D</source>
             <translation>实景三维</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="114" />
+            <location filename="../ui/dock.py" line="130" />
             <source>Monitoring</source>
             <translation>监测</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="155" />
+            <location filename="../ui/dock.py" line="172" />
             <source>Project: {name}</source>
             <translation>项目：{name}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="155" />
+            <location filename="../ui/dock.py" line="172" />
             <source>(unsaved)</source>
             <translation>（未保存）</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="157" />
+            <location filename="../ui/dock.py" line="174" />
             <source>Base CRS: not set</source>
             <translation>底座坐标系：未设置</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="161" />
+            <location filename="../ui/dock.py" line="178" />
             <source>Base CRS: {authid} — {name}</source>
             <translation>底座坐标系：{authid} — {name}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="163" />
+            <location filename="../ui/dock.py" line="180" />
             <source>(not a CGCS2000 Gauss-Krüger zone)</source>
             <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="166" />
+            <location filename="../ui/dock.py" line="183" />
             <source>Time axis: not set</source>
             <translation>时间轴：未设置</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="168" />
+            <location filename="../ui/dock.py" line="185" />
             <source>Time axis: {start} – {end}</source>
             <translation>时间轴：{start} – {end}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="171" />
+            <location filename="../ui/dock.py" line="188" />
             <source>Other layers: {n}</source>
             <translation>其他图层：{n}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="180" />
+            <location filename="../ui/dock.py" line="197" />
             <source>{section} ({n})</source>
             <translation>{section}（{n}）</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="193" />
+            <location filename="../ui/dock.py" line="210" />
             <source>No layers yet</source>
             <translation>暂无图层</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="208" />
+            <location filename="../ui/dock.py" line="225" />
             <source>Missing Python packages: {names}</source>
             <translation>缺少 Python 软件包：{names}</translation>
         </message>
         <message>
-            <location filename="../ui/dock.py" line="213" />
+            <location filename="../ui/dock.py" line="230" />
             <source>Python packages: all available</source>
             <translation>Python 软件包：全部可用</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="89" />
+            <source>Contents</source>
+            <translation>内容</translation>
+        </message>
+        <message>
+            <location filename="../ui/dock.py" line="95" />
+            <source>Build</source>
+            <translation>构建</translation>
         </message>
     </context>
     <context>

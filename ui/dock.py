@@ -12,6 +12,7 @@ from qgis.PyQt.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -42,6 +43,8 @@ class DigitalBaseDock(QgsDockWidget):
     install_requested = pyqtSignal()
     #: Emitted when the user double-clicks a layer (its id).
     layer_activated = pyqtSignal(str)
+    #: Emitted when a base was built from the dock (the project path).
+    base_built = pyqtSignal(str)
 
     def __init__(
         self,
@@ -71,26 +74,28 @@ class DigitalBaseDock(QgsDockWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(label)
 
-        self.tree = QTreeWidget(body)
+        self.tabs = QTabWidget(body)
+        contents = QWidget(self.tabs)
+        contents_layout = QVBoxLayout(contents)
+        contents_layout.setContentsMargins(0, 4, 0, 0)
+        self.tree = QTreeWidget(contents)
         self.tree.setHeaderHidden(True)
         self.tree.setColumnCount(1)
         self.tree.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.tree.itemDoubleClicked.connect(self._on_item_double_clicked)
-        layout.addWidget(self.tree)
+        contents_layout.addWidget(self.tree)
+        self.other_label = QLabel(contents)
+        contents_layout.addWidget(self.other_label)
+        self.tabs.addTab(contents, self.tr("Contents"))
 
-        self.other_label = QLabel(body)
-        layout.addWidget(self.other_label)
+        from .base_builder import BaseBuilderWidget
 
-        packages_row = QHBoxLayout()
-        self.packages_label = QLabel(body)
-        self.packages_label.setWordWrap(True)
-        self.install_button = QPushButton(self.tr("Install…"), body)
-        self.install_button.setIcon(plugin_icon("install.svg"))
-        self.install_button.clicked.connect(self.install_requested)
-        packages_row.addWidget(self.packages_label, 1)
-        packages_row.addWidget(self.install_button)
-        layout.addLayout(packages_row)
+        self.builder = BaseBuilderWidget(self.tabs)
+        self.builder.built.connect(self.base_built)
+        self.tabs.addTab(self.builder, self.tr("Build"))
+        layout.addWidget(self.tabs)
 
+        layout.addLayout(self._make_packages_row(body))
         self.info_button = QPushButton(self.tr("Point cloud information…"), body)
         self.info_button.setIcon(plugin_icon("pointcloud_info.svg"))
         if point_cloud_info is not None:
@@ -103,6 +108,17 @@ class DigitalBaseDock(QgsDockWidget):
         self._section_items: dict[str, QTreeWidgetItem] = {}
         self._connect_project()
         self.refresh()
+
+    def _make_packages_row(self, body: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.packages_label = QLabel(body)
+        self.packages_label.setWordWrap(True)
+        self.install_button = QPushButton(self.tr("Install…"), body)
+        self.install_button.setIcon(plugin_icon("install.svg"))
+        self.install_button.clicked.connect(self.install_requested)
+        row.addWidget(self.packages_label, 1)
+        row.addWidget(self.install_button)
+        return row
 
     # -- section names are built at call time so the active translator applies
     def section_title(self, section: str) -> str:
@@ -141,6 +157,7 @@ class DigitalBaseDock(QgsDockWidget):
 
     def teardown(self) -> None:
         """Disconnect from the project (called by the plugin's unload)."""
+        self.builder.teardown()
         self._refresh_timer.stop()
         self._connections.disconnect_all()
 

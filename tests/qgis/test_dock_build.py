@@ -1,0 +1,79 @@
+"""The dock's Build button: same GeoPackage as processing.run, base added to the project."""
+
+from __future__ import annotations
+
+import time
+
+import pyogrio
+import pytest
+from qgis.core import QgsApplication, QgsProject
+
+
+def wait_until(condition, timeout=300.0):
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        QgsApplication.processEvents()
+        time.sleep(0.05)
+    return condition()
+
+
+def counts(path):
+    return {name: pyogrio.read_info(path, layer=name)["features"] for name, _ in pyogrio.list_layers(path)}
+
+
+@pytest.fixture
+def plugin(iface, project, events):
+    import citytwin
+
+    instance = citytwin.classFactory(iface)
+    instance.initGui()
+    yield instance
+    instance.unload()
+    events()
+
+
+def test_dock_build_equals_processing_run_and_fills_the_project(plugin, sample_city, tmp_path, events):
+    import processing
+
+    builder = plugin.dock.builder
+    builder.load_description(str(sample_city.description))
+    assert builder.sources.count() == len(sample_city.files["nmea"]) + 9
+    builder.output.setFilePath(str(tmp_path / "dock_base.gpkg"))
+    assert builder.build()
+    assert wait_until(lambda: not builder.is_running()), "the build did not finish"
+    assert builder.last_error is None, builder.last_error
+    assert builder.last_results["LAYERS"] == 20
+    reference = processing.run(
+        "citytwin:builddigitalbase", {"DESCRIPTION": str(sample_city.description), "OUTPUT": str(tmp_path / "alg.gpkg")}
+    )
+    assert counts(tmp_path / "dock_base.gpkg") == counts(reference["OUTPUT"])
+    # The plugin put the base into the current project, in its groups.
+    events(10)
+    current = QgsProject.instance()
+    assert len(current.mapLayers()) == 20
+    groups = [node.name() for node in current.layerTreeRoot().children() if node.nodeType() == 0]
+    assert groups == ["Navigation", "Communication", "Monitoring", "Real-scene 3D", "Remote sensing"]
+    assert current.timeSettings().temporalRange().begin().date().year() == 2022
+    # and the dock lists it per section
+    texts = plugin.dock.section_texts()
+    assert texts["navigation"][0].startswith("Navigation (7)")
+    assert texts["remote_sensing"][0].startswith("Remote sensing (6)")
+    assert "dock_base.toml" in {p.name for p in tmp_path.iterdir()}  # the description is kept with the base
+
+
+def test_dock_build_cancel_leaves_nothing(plugin, sample_city, tmp_path):
+    builder = plugin.dock.builder
+    builder.load_description(str(sample_city.description))
+    builder.output.setFilePath(str(tmp_path / "canceled.gpkg"))
+    assert builder.build()
+    builder.cancel()
+    assert wait_until(lambda: not builder.is_running())
+    assert builder.last_results is None and "Canceled" in builder.last_error
+    assert not (tmp_path / "canceled.gpkg").exists() and not (tmp_path / "canceled.qgz").exists()
+
+
+def test_dock_refuses_to_build_without_sources_or_output(plugin, tmp_path):
+    builder = plugin.dock.builder
+    assert not builder.build() and "at least one source" in builder.status.text()
+    problems = builder.add_sources([str(tmp_path / "missing.nmea")])
+    assert problems and "missing.nmea" in problems[0]
