@@ -8,6 +8,8 @@ temporary file beside the target and renamed into place.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from pathlib import Path
 
@@ -216,6 +218,14 @@ def write_project(project: QgsProject, path: Path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _restore_cwd(folder: str):
+    try:
+        yield
+    finally:
+        os.chdir(folder)
+
+
 def add_base_to_project(project_path: Path, target: QgsProject) -> list[str]:
     """Insert the groups and layers of a base project into ``target`` (keeps styles and
     temporal settings; through a layer definition, as Layer > Add from Layer Definition
@@ -225,7 +235,10 @@ def add_base_to_project(project_path: Path, target: QgsProject) -> list[str]:
     source = QgsProject()
     if not source.read(str(project_path)):
         raise OSError(f"{project_path}: cannot be read ({source.error()})")
-    with tempfile.TemporaryDirectory(prefix="citytwin-qlr-") as folder:
+    # loadLayerDefinition changes the process's working directory to the .qlr's
+    # folder, which is deleted right after: restore it, or later subprocesses fail.
+    working_directory = str(Path.cwd())
+    with tempfile.TemporaryDirectory(prefix="citytwin-qlr-") as folder, _restore_cwd(working_directory):
         qlr = str(Path(folder) / "base.qlr")
         ok, message = QgsLayerDefinition.exportLayerDefinition(qlr, source.layerTreeRoot().children())
         if not ok:

@@ -174,6 +174,7 @@ class DependencyInstallDialog(QDialog):
             paths.append(environment.value("PYTHONPATH"))
         environment.insert("PYTHONPATH", os.pathsep.join(paths))
         self._process.setProcessEnvironment(environment)
+        self._process.setWorkingDirectory(str(self._prefix))
         self._process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         self._process.readyReadStandardOutput.connect(self._read_output)
         self._process.finished.connect(self._on_finished)

@@ -59,6 +59,9 @@ def test_dock_build_equals_processing_run_and_fills_the_project(plugin, sample_c
     assert texts["navigation"][0].startswith("Navigation (7)")
     assert texts["remote_sensing"][0].startswith("Remote sensing (6)")
     assert "dock_base.toml" in {p.name for p in tmp_path.iterdir()}  # the description is kept with the base
+    import os
+
+    assert os.path.isdir(os.getcwd())  # adding the base must not leave QGIS in a deleted folder
 
 
 def test_dock_build_cancel_leaves_nothing(plugin, sample_city, tmp_path):
