@@ -1,8 +1,12 @@
 """`make demo`: run CityTwin on sample data the way an analyst would, with qgis_process.
 
-Uses the real lidar sample in ../shared/data when it is there and always a generated
-point cloud in Beijing coordinates (CGCS2000 / 3-degree Gauss-Krüger CM 117E,
-EPSG:4548), and writes the outputs to demo/output/.
+1. Builds the digital base of the synthetic sample city (``make sample-data`` wrote it
+   to demo/sample_city/) with ``citytwin:builddigitalbase``: one GeoPackage and a QGIS
+   project with the five groups, the fused grid and the time axis, and renders its map.
+2. Runs ``citytwin:pointcloudinfo`` on the city's lidar tile, on a generated point
+   cloud in EPSG:4548 and, when present, on the real lidar sample in ../shared/data.
+
+Outputs go to demo/output/.
 """
 
 from __future__ import annotations
@@ -50,28 +54,72 @@ def generate_sample(path: Path) -> Path:
 
 
 def run_qgis_process(args: list[str], config: Path) -> subprocess.CompletedProcess:
-    import laspy
-
     env = dict(
         os.environ,
         QGIS_PLUGINPATH=str(ROOT / "build" / "package"),
         QGIS_CUSTOM_CONFIG_PATH=str(config),
         QT_QPA_PLATFORM="offscreen",
-        PYTHONPATH=str(Path(laspy.__file__).resolve().parent.parent),
+        PYTHONPATH=_site_packages(),
     )
     # /usr/bin/qgis_process (Debian's wrapper) passes an option qgis_process rejects.
     return subprocess.run(["qgis_process.bin", *args], capture_output=True, text=True, env=env, check=False)
 
 
+SAMPLE_CITY = ROOT / "demo" / "sample_city"
+
+
+def build_sample_base(config: Path) -> int:
+    description = SAMPLE_CITY / "base.toml"
+    if not description.is_file():
+        print("no sample city: run `make sample-data`", file=sys.stderr)
+        return 1
+    gpkg = OUTPUT / "sample_city_base.gpkg"
+    result = run_qgis_process(
+        ["--json", "run", "citytwin:builddigitalbase", "--", f"DESCRIPTION={description}", f"OUTPUT={gpkg}"], config
+    )
+    if result.returncode != 0:
+        print(result.stdout[-4000:], result.stderr[-4000:], file=sys.stderr)
+        return 1
+    payload = json.loads(result.stdout[result.stdout.index("{") :])["results"]
+    print(
+        f"citytwin:builddigitalbase: {payload['LAYERS']} layers, {payload['GRID_CELLS']} fused-grid rows, "
+        f"CRS {payload['BASE_CRS']}, {payload['SKIPPED']} lines skipped -> {gpkg.relative_to(ROOT)}, "
+        f"{Path(payload['PROJECT']).relative_to(ROOT)}"
+    )
+    render = subprocess.run(
+        [
+            "/usr/bin/python3",
+            str(ROOT / "scripts" / "render_base.py"),
+            payload["PROJECT"],
+            str(OUTPUT / "sample_city_base.png"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=_site_packages()),
+    )
+    print(render.stdout.strip() or render.stderr[-2000:])
+    return 0
+
+
+def _site_packages() -> str:
+    import laspy
+
+    return str(Path(laspy.__file__).resolve().parent.parent)
+
+
 def main() -> int:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    inputs = [generate_sample(OUTPUT / "sample_beijing_block.laz")]
+    inputs = [SAMPLE_CITY / "realscene3d" / "sample_city.laz", generate_sample(OUTPUT / "sample_beijing_block.laz")]
+    inputs = [path for path in inputs if path.is_file()]
     if (SHARED / "simple.las").is_file():
         inputs.append(SHARED / "simple.las")
     with tempfile.TemporaryDirectory(prefix="citytwin-demo-") as config:
         enabled = run_qgis_process(["plugins", "enable", "citytwin"], Path(config))
         if enabled.returncode != 0:
             print(enabled.stdout, enabled.stderr, file=sys.stderr)
+            return 1
+        if build_sample_base(Path(config)) != 0:
             return 1
         for source in inputs:
             out = OUTPUT / f"{source.stem}_info.csv"
