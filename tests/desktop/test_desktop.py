@@ -62,3 +62,32 @@ def test_dock_in_chinese_under_zh_cn(tmp_path, plugin_zip, artifacts):
     assert run.result["sections"]["navigation"] == ["导航（1）", "BeiDou receiver track"]
     assert run.result["sections"]["communication"] == ["通信（0）", "暂无图层"]
     assert "底座坐标系：EPSG:4548" in run.result["crs_label"]
+
+
+def test_sample_base_opens_in_real_qgis(tmp_path, plugin_zip, artifacts):
+    """Issue "digital base", acceptance 3: the project opens with the five groups and the
+    time range, and its map is drawn (whole period, and one month of the time axis)."""
+    from citytwin.layers.samplecity import generate_sample_city
+
+    city = generate_sample_city(tmp_path / "city", small=True)
+    run = run_desktop(
+        "open_base.py",
+        tmp_path,
+        plugin_zip,
+        env={"CT_DESCRIPTION": str(city.description), "CT_WORK": str(tmp_path)},
+        timeout=300,
+    )
+    assert run.result.get("ok"), run.result.get("error") or run.stdout[-3000:]
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert not run.python_errors(), run.python_errors()
+    result = run.result
+    assert result["built"]["LAYERS"] == 20
+    assert result["groups"] == ["Navigation", "Communication", "Monitoring", "Real-scene 3D", "Remote sensing"]
+    assert len(result["layers_valid"]) == 20 and all(result["layers_valid"])
+    assert result["rasters"] == 6
+    assert result["time_range"][0].startswith("2022-01-03")
+    assert result["temporal_map"]
+    whole = image_stats(result["map_shot"])
+    month = image_stats(result["month_shot"])
+    assert whole[2] > 20 and month[2] > 10  # drawn maps, not blank canvases
+    assert (artifacts / "desktop_base_map.png").is_file()
