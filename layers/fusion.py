@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
-from .grid import NO_TIME, GridSpec, bin_labels, bin_range, time_bins
+from .grid import NO_TIME, GridSpec, as_utc_datetime64, bin_labels, bin_range, time_bins
 from .groupstats import GroupIndex
 
 #: dBm threshold of "weak coverage" in the fused grid.
@@ -78,7 +78,7 @@ def _family_frame(grid: GridSpec, x, y, times, unit: str, columns: dict[str, cal
     import pandas as pd
 
     cells = grid.cell_ids(x, y)
-    bins = np.full(cells.shape, NO_TIME, dtype=np.int64) if times is None else time_bins(np.asarray(times), unit)
+    bins = np.full(cells.shape, NO_TIME, dtype=np.int64) if times is None else time_bins(times, unit)
     keep = cells >= 0
     cells, bins = cells[keep], bins[keep]
     # (cell, bin) packed into one int64 key: slot 0 holds static observations, timed
@@ -125,7 +125,7 @@ def _drive_stats(grid: GridSpec, drive, unit: str):
         grid,
         np.asarray(drive["x"])[has],
         np.asarray(drive["y"])[has],
-        np.asarray(drive["time"])[has],
+        as_utc_datetime64(drive["time"])[has],
         unit,
         {
             "rsrp_n": lambda g, k: g.size(),
