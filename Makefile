@@ -16,7 +16,7 @@ TR_SOURCES = $(shell find . -name '*.py' -not -path './.venv/*' -not -path './bu
                -not -path './dist/*' -not -path './tests/*' -not -path './bench/*' \
                -not -path './scripts/*' -not -name 'resources_rc.py' | sort)
 
-.PHONY: help setup system venv build resources translations update-ts test test-unit \
+.PHONY: help setup system venv node build resources translations update-ts test test-unit \
         test-qgis test-desktop lint format demo sample-data bench package deploy clean distclean
 
 help:
@@ -30,7 +30,7 @@ help:
 	@echo "  make lint | bench | update-ts | clean | distclean"
 
 # ---- set-up -------------------------------------------------------------------------
-setup: system venv
+setup: system venv node
 
 system:
 	@scripts/setup-system.sh
@@ -49,6 +49,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/pyproj-build-c
 	PIP_CONSTRAINT=$(CURDIR)/scripts/pyproj-build-constraints.txt \
 	  $(PIP) install --no-deps --no-binary pyproj $$(grep '^pyproj==' requirements.txt)
 	$(PIP) install --no-binary $(SOURCE_BUILT) -r requirements-dev.txt
+	@touch $@
+
+# Node tools for tests (Khronos glTF validator, ...): pinned in tools/package-lock.json.
+node: tools/node_modules/.installed
+
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # ---- build --------------------------------------------------------------------------

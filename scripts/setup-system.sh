@@ -13,6 +13,8 @@ PACKAGES=(
   fonts-wqy-microhei                               # CJK glyphs for the zh_CN UI in screenshots
   zip unzip make
 )
+# Node.js runs the test tools in tools/ (glTF validator); Debian's nodejs/npm when absent.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
