@@ -1,0 +1,217 @@
+"""Voxel decimation against independent recomputations on points of known layout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from citytwin.twin.cloud import PointChunk
+from citytwin.twin.decimate import VoxelDecimator, decimate, estimate_voxel_size
+
+EXTENT = (440_000.0, 4_420_000.0, 30.0, 440_400.0, 4_420_300.0, 80.0)
+
+
+def _cloud(n: int, seed: int = 5, z_span: float = 2.0) -> PointChunk:
+    """Uniform 2.5D points (a gently rough ground) on a 1 cm lattice, with their index as id."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.uniform(EXTENT[0], EXTENT[3], n), 2)
+    y = np.round(rng.uniform(EXTENT[1], EXTENT[4], n), 2)
+    z = np.round(40.0 + rng.uniform(0.0, z_span, n), 2)
+    return PointChunk(x, y, z, {"id": np.arange(n), "intensity": rng.integers(0, 4000, n).astype(np.uint16)})
+
+
+def _stream(points: PointChunk, budget: int, chunk_size: int, **kwargs) -> tuple[PointChunk, VoxelDecimator]:
+    decimator = VoxelDecimator(budget, extent=EXTENT, quantum=0.01, **kwargs)
+    for start in range(0, len(points), chunk_size):
+        decimator.add(points.take(np.arange(start, min(start + chunk_size, len(points)))))
+    return decimator.result(), decimator
+
+
+def _voxels(points: PointChunk, decimator: VoxelDecimator) -> np.ndarray:
+    """Voxel of each point recomputed here from the documented rule, as (N, 3) integers."""
+    origin, quantum, size = decimator.origin, decimator.quantum, decimator.voxel_size
+    cells = []
+    for values, anchor, step in zip((points.x, points.y, points.z), origin, quantum):
+        on_lattice = np.rint((values - anchor) / step).astype(np.int64)
+        cells.append(np.floor_divide(on_lattice, round(size / step)))
+    return np.stack(cells, axis=1)
+
+
+def _first_per_voxel(voxels: np.ndarray) -> np.ndarray:
+    """Positions of the first point (in order) of every occupied voxel, by sorting."""
+    _, first = np.unique(voxels, axis=0, return_index=True)
+    return np.sort(first)
+
+
+@pytest.mark.parametrize("budget", [1, 10, 997, 5_000, 19_999])
+def test_never_more_than_the_budget(budget):
+    points = _cloud(20_000)
+    result, _ = _stream(points, budget, 3_000)
+    assert 0 < len(result) <= budget
+
+
+@pytest.mark.parametrize("budget", [800, 5_000, 15_000])
+def test_at_most_one_point_per_voxel_at_the_final_size(budget):
+    points = _cloud(20_000)
+    result, decimator = _stream(points, budget, 4_096)
+    assert decimator.voxel_size is not None
+    voxels = _voxels(result, decimator)
+    assert len(np.unique(voxels, axis=0)) == len(result)
+
+
+@pytest.mark.parametrize("budget", [3_000, 10_000, 25_000])
+def test_budget_is_used_well_on_terrain(budget):
+    # 2.5D lidar-like: rolling terrain. Octree levels alone would jump 4x in count; the
+    # final fit lands close to the budget.
+    points = _cloud(60_000)
+    relief = np.sin((points.x - EXTENT[0]) / 60.0) * np.cos((points.y - EXTENT[1]) / 45.0)
+    points.z = np.round(40.0 + 12.0 * relief, 2)
+    result, _ = _stream(points, budget, 8_192)
+    assert 0.7 * budget <= len(result) <= budget
+
+
+def test_thin_flat_layer_still_fits():
+    # A flat 2 m layer is the worst case: whether it spans one or two voxel layers flips
+    # with the voxel size, so counts are not monotonic in it. The fit must still fit.
+    points = _cloud(50_000)
+    result, _ = _stream(points, 10_000, 8_192)
+    assert 0.5 * 10_000 <= len(result) <= 10_000
+
+
+def test_kept_points_are_the_first_of_their_voxel_when_streamed_at_nested_levels():
+    # headroom=1: the working set never exceeds the budget, so no final fit: the result
+    # must be exactly "first point in input order of every occupied voxel" at that size.
+    points = _cloud(30_000)
+    result, decimator = _stream(points, 3_000, 2_500, headroom=1.0)
+    expected = _first_per_voxel(_voxels(points, decimator))
+    np.testing.assert_array_equal(result.attributes["id"], expected)
+
+
+def test_a_raw_working_set_is_fitted_from_all_points():
+    # 6k points, budget 4k, cap 8k: the points are never thinned while streaming, so the
+    # fit sees them all and its answer is the first point of every voxel at its size.
+    points = _cloud(6_000)
+    result, decimator = _stream(points, 4_000, 1_000)
+    assert len(result) <= 4_000
+    expected = _first_per_voxel(_voxels(points, decimator))
+    np.testing.assert_array_equal(result.attributes["id"], expected)
+
+
+def test_evenly_spread_on_uniform_input():
+    points = _cloud(60_000)
+    result, _ = _stream(points, 6_000, 10_000)
+    # Kept points per 40 m x 30 m cell: a uniform input must give a uniform output.
+    cx = np.floor((result.x - EXTENT[0]) / 40.0).astype(int).clip(0, 9)
+    cy = np.floor((result.y - EXTENT[1]) / 30.0).astype(int).clip(0, 9)
+    counts = np.bincount(cx * 10 + cy, minlength=100)
+    assert counts.min() > 0
+    assert counts.std() / counts.mean() < 0.1
+
+
+def test_deterministic_across_runs_and_chunk_sizes():
+    points = _cloud(25_000)
+    results = [_stream(points, 4_000, size)[0].attributes["id"] for size in (7, 1_000, 25_000, 1_000_000)]
+    again = _stream(points, 4_000, 1_000)[0].attributes["id"]
+    for ids in [*results[1:], again]:
+        np.testing.assert_array_equal(ids, results[0])
+
+
+def test_deterministic_across_chunk_sizes_with_coarsening():
+    # Budget far below the input with little headroom: several octree coarsenings happen
+    # at different moments of the stream depending on the chunk size.
+    points = _cloud(40_000, z_span=20.0)
+    first = _stream(points, 500, 7, headroom=1.5)
+    second = _stream(points, 500, 9_999, headroom=1.5)
+    np.testing.assert_array_equal(first[0].attributes["id"], second[0].attributes["id"])
+    assert first[1].voxel_size == second[1].voxel_size
+
+
+def test_everything_comes_back_when_under_budget():
+    points = _cloud(3_000)
+    result, decimator = _stream(points, 3_000, 700)
+    np.testing.assert_array_equal(result.attributes["id"], np.arange(3_000))
+    np.testing.assert_array_equal(result.x, points.x)
+    assert decimator.voxel_size is None
+    assert decimator.points_seen == 3_000
+
+
+def test_attributes_follow_their_points():
+    points = _cloud(10_000)
+    result, _ = _stream(points, 1_000, 999)
+    ids = result.attributes["id"]
+    np.testing.assert_array_equal(result.attributes["intensity"], points.attributes["intensity"][ids])
+    np.testing.assert_array_equal(result.z, points.z[ids])
+    assert np.all(np.diff(ids) > 0)  # input order is kept
+
+
+def test_tall_columns_and_points_outside_the_extent_are_exact():
+    # Tall columns (z over 300 voxels, beyond a column's 64-voxel window) and points
+    # outside the declared extent take the hash-set path: the rule must still hold.
+    rng = np.random.default_rng(9)
+    n = 20_000
+    x = np.round(rng.uniform(EXTENT[0] - 50, EXTENT[3] + 50, n), 2)
+    y = np.round(rng.uniform(EXTENT[1] - 50, EXTENT[4] + 50, n), 2)
+    z = np.round(rng.uniform(0.0, 900.0, n), 2)
+    points = PointChunk(x, y, z, {"id": np.arange(n)})
+    result, decimator = _stream(points, 4_000, 3_333, headroom=1.0)
+    expected = _first_per_voxel(_voxels(points, decimator))
+    np.testing.assert_array_equal(result.attributes["id"], expected)
+
+
+def test_voxels_from_a_files_integer_coordinates_match_the_real_ones():
+    # The reader computes voxels from a LAS file's integers (X = (x - offset) / scale):
+    # the result must equal decimating the real coordinates on the same lattice.
+    points = _cloud(30_000)
+    scale, offsets = 0.01, np.array([439_000.0, 4_419_000.0, 0.0])
+    raw = [
+        np.rint((values - offset) / scale).astype(np.int32)
+        for values, offset in zip((points.x, points.y, points.z), offsets)
+    ]
+    common = {"budget": 3_000, "extent": EXTENT, "quantum": scale, "lattice_offsets": offsets}
+    from_real = VoxelDecimator(**common, expected_points=30_000)
+    from_raw = VoxelDecimator(**common, expected_points=30_000)
+    assert from_raw.accepts_raw and not VoxelDecimator(10, extent=EXTENT).accepts_raw
+    for start in range(0, 30_000, 4_000):
+        part = points.take(np.arange(start, min(start + 4_000, 30_000)))
+        from_real.add(part)
+        prepared = from_raw.prepare_raw(*(values[start : start + 4_000] for values in raw))
+        from_raw.add(part, prepared)
+    np.testing.assert_array_equal(from_raw.result().attributes["id"], from_real.result().attributes["id"])
+    assert from_raw.voxel_size == from_real.voxel_size
+
+
+def test_decimate_convenience():
+    points = _cloud(12_000)
+    result = decimate(points, 2_000)
+    assert 1_000 <= len(result) <= 2_000
+    assert decimate(points, 12_000) is points
+    np.testing.assert_array_equal(decimate(points, 2_000).attributes["id"], result.attributes["id"])
+
+
+def test_initial_voxel_from_area_and_budget():
+    assert estimate_voxel_size((0, 0, 0, 1000, 400, 50), 10_000) == pytest.approx(np.sqrt(400_000 / 10_000))
+    assert estimate_voxel_size((0, 0, 0, 0, 1000, 0), 100) == pytest.approx(10.0)  # a line
+    assert estimate_voxel_size((5, 5, 5, 5, 5, 5), 100) == 1.0  # a single position
+
+
+def test_single_position_and_empty_input():
+    same = PointChunk(np.full(100, 3.0), np.full(100, 4.0), np.full(100, 5.0), {"id": np.arange(100)})
+    assert decimate(same, 10).attributes["id"].tolist() == [0]
+    decimator = VoxelDecimator(10)
+    assert len(decimator.result()) == 0
+
+
+@pytest.mark.parametrize("kwargs", [{"budget": 0}, {"budget": 10, "headroom": 0.5}, {"budget": 10, "voxel_size": -1.0}])
+def test_bad_parameters(kwargs):
+    with pytest.raises(ValueError):
+        VoxelDecimator(**kwargs)
+
+
+def test_result_only_once():
+    decimator = VoxelDecimator(10, extent=EXTENT)
+    decimator.add(_cloud(100))
+    decimator.result()
+    with pytest.raises(RuntimeError):
+        decimator.result()
+    with pytest.raises(RuntimeError):
+        decimator.add(_cloud(10))
