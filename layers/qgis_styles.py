@@ -185,6 +185,53 @@ def style_index_raster(layer: QgsRasterLayer, index: str) -> None:
     layer.setRenderer(renderer)
 
 
+#: Hypsometric ramp for DSM/DTM (low green to high brown-white), stops as fractions of the range.
+ELEVATION_STOPS = ((0.0, "#1a9850"), (0.25, "#a6d96a"), (0.5, "#fee08b"), (0.75, "#d8b365"), (1.0, "#f5f5f5"))
+#: Object heights above ground (nDSM), metres: ground to tall buildings.
+NDSM_STOPS = ((0.0, "#f7f7f7"), (2.0, "#fee391"), (10.0, "#fe9929"), (30.0, "#cc4c02"), (80.0, "#662506"))
+
+
+def _pseudocolor(layer: QgsRasterLayer, stops, labels: bool = True) -> None:
+    items = [
+        QgsColorRampShader.ColorRampItem(value, QColor(color), f"{value:.1f}" if labels else "")
+        for value, color in stops
+    ]
+    ramp = QgsColorRampShader(stops[0][0], stops[-1][0])
+    ramp.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    ramp.setColorRampItemList(items)
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(ramp)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer.setClassificationMin(stops[0][0])
+    renderer.setClassificationMax(stops[-1][0])
+    layer.setRenderer(renderer)
+
+
+def style_elevation_raster(layer: QgsRasterLayer) -> None:
+    """DSM/DTM: a hypsometric ramp stretched over the band's 2nd-98th percentile."""
+    from qgis.core import QgsRasterBandStats
+
+    provider = layer.dataProvider()
+    stats = provider.bandStatistics(1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
+    low, high = float(stats.minimumValue), float(stats.maximumValue)
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+        high = low + 1.0
+    _pseudocolor(layer, [(low + f * (high - low), color) for f, color in ELEVATION_STOPS])
+
+
+def style_ndsm_raster(layer: QgsRasterLayer) -> None:
+    """nDSM: object height above ground in metres, fixed breaks so maps compare."""
+    _pseudocolor(layer, NDSM_STOPS)
+
+
+def style_building_heights(layer: QgsVectorLayer, field: str = "pc_height_m") -> None:
+    """Footprints by their height from the point cloud (blues, so they differ from the source heights' greys)."""
+    bands = (("#ffffcc", 0, 12), ("#a1dab4", 12, 24), ("#41b6c4", 24, 50), ("#2c7fb8", 50, 100), ("#253494", 100, 1000))
+    ranges = [QgsRendererRange(low, high, _fill(color), f"{low:g} – {high:g} m") for color, low, high in bands]
+    renderer = QgsGraduatedSymbolRenderer(field, ranges)
+    layer.setRenderer(renderer)
+
+
 def grid_styles(layer: QgsVectorLayer) -> dict[str, callable]:
     """Named styles of the fused grid, the first one the default."""
 
@@ -232,6 +279,12 @@ def apply_default_style(layer, kind: str, index: str | None = None) -> None:
         style_diverging(layer, "mean_velocity", "mm/yr")
     elif kind == "buildings":
         style_buildings(layer)
+    elif kind == "building_heights":
+        style_building_heights(layer)
+    elif kind == "elevation_raster":
+        style_elevation_raster(layer)
+    elif kind == "ndsm_raster":
+        style_ndsm_raster(layer)
     elif kind == "pointcloud_extents":
         style_outline(layer)
     elif kind == "cell_sites":

@@ -20,6 +20,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDateTime, Qt
 
+from ..common.errors import Canceled
 from .qgis_fields import make_fields
 
 _KEEP_ALIVE: list[QgsProcessingLayerPostProcessorInterface] = []
@@ -100,7 +101,7 @@ def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=
     for i in range(len(frame)):
         if i % 5000 == 0:
             if feedback is not None and feedback.isCanceled():
-                break
+                raise Canceled()
             if feedback is not None:
                 feedback.setProgress(100.0 * i / total)
         feature = QgsFeature(fields)
@@ -148,3 +149,36 @@ def style_on_load(context, dest_id: str, kind: str, section: str, time_field: st
     _KEEP_ALIVE.append(processor)
     del _KEEP_ALIVE[:-64]
     context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
+
+
+def source_to_frame(source, field_names: list[str] | None = None, feedback=None):
+    """A QGIS feature source as a GeoDataFrame (geometry via WKB) with its CRS.
+
+    For building footprints and similar layers of thousands of features; bulk point
+    data are read from their files by the core instead.
+    """
+    import geopandas as gpd
+    import shapely
+
+    names = field_names if field_names is not None else [f.name() for f in source.fields()]
+    rows, geometries = [], []
+    for i, feature in enumerate(source.getFeatures()):
+        if feedback is not None and i % 2000 == 0 and feedback.isCanceled():
+            raise Canceled()
+        geometry = feature.geometry()
+        geometries.append(shapely.from_wkb(bytes(geometry.asWkb())) if not geometry.isNull() else None)
+        rows.append({name: _from_qt(feature[name]) for name in names})
+    crs = source.sourceCrs()
+    return gpd.GeoDataFrame(rows, columns=names, geometry=geometries, crs=crs.toWkt() if crs.isValid() else None)
+
+
+def _from_qt(value):
+    from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, QDateTime):
+        return value.toPyDateTime()
+    if isinstance(value, QDate):
+        return value.toPyDate()
+    return value

@@ -10,8 +10,16 @@ from ..common.paths import icon_path
 from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
 from .algorithms.import_sources import IMPORT_ALGORITHMS
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
+from .algorithms.scene_algorithms import SCENE_ALGORITHMS
+from .algorithms.terrain_algorithms import TERRAIN_ALGORITHMS
 
-ALGORITHMS = (BuildDigitalBaseAlgorithm, *IMPORT_ALGORITHMS, PointCloudInfoAlgorithm)
+ALGORITHMS = (
+    BuildDigitalBaseAlgorithm,
+    *IMPORT_ALGORITHMS,
+    PointCloudInfoAlgorithm,
+    *TERRAIN_ALGORITHMS,
+    *SCENE_ALGORITHMS,
+)
 
 
 class CityTwinProvider(QgsProcessingProvider):

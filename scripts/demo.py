@@ -5,6 +5,10 @@
    project with the five groups, the fused grid and the time axis, and renders its map.
 2. Runs ``citytwin:pointcloudinfo`` on the city's lidar tile, on a generated point
    cloud in EPSG:4548 and, when present, on the real lidar sample in ../shared/data.
+3. Real-scene 3D of the sample city: DSM/DTM/nDSM (``citytwin:pointcloudsurfaces``),
+   building heights from the lidar (``citytwin:buildingheights``, compared with the
+   model's true heights), an oblique image with extruded buildings on the DTM
+   (``citytwin:renderscene``) and a georeferenced glTF of the view (``citytwin:exportscene``).
 
 Outputs go to demo/output/.
 """
@@ -102,6 +106,62 @@ def build_sample_base(config: Path) -> int:
     return 0
 
 
+def _run_json(algorithm: str, params: dict, config: Path) -> dict | None:
+    args = ["--json", "run", f"citytwin:{algorithm}", "--", *(f"{key}={value}" for key, value in params.items())]
+    result = run_qgis_process(args, config)
+    if result.returncode != 0:
+        print(f"citytwin:{algorithm} failed:", result.stdout[-3000:], result.stderr[-3000:], file=sys.stderr)
+        return None
+    return json.loads(result.stdout[result.stdout.index("{") :])["results"]
+
+
+def real_scene_3d(config: Path) -> int:
+    """DSM/DTM/nDSM, building heights, a 3D image and a glTF of the sample city."""
+    laz = SAMPLE_CITY / "realscene3d" / "sample_city.laz"
+    buildings = SAMPLE_CITY / "buildings" / "buildings.gpkg"
+    rasters = {key: OUTPUT / f"sample_city_{key.lower()}.tif" for key in ("DSM", "DTM", "NDSM")}
+    surfaces = _run_json("pointcloudsurfaces", {"INPUT": laz, "CELL_SIZE": 1.0, **rasters}, config)
+    if surfaces is None:
+        return 1
+    print(
+        f"citytwin:pointcloudsurfaces: {surfaces['COLUMNS']} x {surfaces['ROWS']} cells of 1 m, ground from "
+        f"{surfaces['GROUND_METHOD']} -> {', '.join(p.name for p in rasters.values())}"
+    )
+    heights_out = OUTPUT / "sample_city_building_heights.gpkg"
+    heights = _run_json(
+        "buildingheights",
+        {"INPUT": laz, "FOOTPRINTS": buildings, "DTM": rasters["DTM"], "OUTPUT": heights_out},
+        config,
+    )
+    if heights is None:
+        return 1
+    import geopandas as gpd
+    import numpy as np
+
+    truth = {
+        b["building_id"]: b["height"]
+        for b in json.loads((SAMPLE_CITY / "truth" / "model.json").read_text())["buildings"]
+    }
+    frame = gpd.read_file(heights_out)
+    error = np.abs(frame["pc_height_m"] - frame["id"].map(truth)).dropna()
+    print(
+        f"citytwin:buildingheights: {heights['MEASURED']} of {len(frame)} buildings measured; against the model's "
+        f"true heights: mean error {error.mean():.3f} m, max {error.max():.3f} m -> {heights_out.name}"
+    )
+    image = OUTPUT / "sample_city_3d.png"
+    scene = {"INPUT": laz, "COLOUR": 2, "BUILDINGS": heights_out, "HEIGHT_FIELD": "pc_height_m"}
+    rendered = _run_json("renderscene", {**scene, "TERRAIN": rasters["DTM"], "OUTPUT": image}, config)
+    if rendered is None:
+        return 1
+    print(f"citytwin:renderscene: {rendered['POINTS']:,} points and the buildings on the DTM -> {image.name}")
+    glb = OUTPUT / "sample_city_3d.glb"
+    exported = _run_json("exportscene", {**scene, "BUDGET": 500_000, "OUTPUT": glb}, config)
+    if exported is None:
+        return 1
+    print(f"citytwin:exportscene: {exported['POINTS']:,} points with buildings -> {glb.name}")
+    return 0
+
+
 def _site_packages() -> str:
     import laspy
 
@@ -120,6 +180,8 @@ def main() -> int:
             print(enabled.stdout, enabled.stderr, file=sys.stderr)
             return 1
         if build_sample_base(Path(config)) != 0:
+            return 1
+        if real_scene_3d(Path(config)) != 0:
             return 1
         for source in inputs:
             out = OUTPUT / f"{source.stem}_info.csv"

@@ -513,6 +513,42 @@ def _iter_chunks(
     progress(1.0)
 
 
+@dataclass(frozen=True)
+class PointStream:
+    """A planned read: what the header says, and the chunks on demand.
+
+    For algorithms that reduce every point (terrain, building heights) and need the
+    output CRS, the point count and the extent before the first chunk.
+    """
+
+    path: Path
+    point_count: int
+    crs_wkt: str | None  # CRS of the output coordinates (None: the file has none)
+    crs: CrsReport  # the file's own CRS record, as read
+    extent: tuple[float, float, float, float, float, float]  # header extent, output CRS
+    _plan: Any
+    _chunk_size: int
+
+    def chunks(
+        self, progress: ProgressCallback = no_progress, is_canceled: CancelCheck = never_canceled
+    ) -> Iterator[PointChunk]:
+        return _iter_chunks(self._plan, self._chunk_size, progress, is_canceled)
+
+
+def open_stream(
+    path: str | Path,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    target_crs: Any = None,
+    source_crs: Any = None,
+    bounds: Sequence[float] | None = None,
+    dims: Sequence[str] | None = None,
+) -> PointStream:
+    """Plan a streamed read (:func:`iter_chunks` semantics) and return it with the header facts."""
+    plan = _plan(path, target_crs, source_crs, bounds, dims, None, chunk_size)
+    extent = tuple(float(v) for v in _output_extent(plan))
+    return PointStream(plan.path, plan.point_count, plan.output_crs_wkt, plan.crs, extent, plan, int(chunk_size))
+
+
 def read_copc(
     path: str | Path,
     bounds: Sequence[float] | None = None,

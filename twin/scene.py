@@ -27,7 +27,7 @@ from typing import Any, Union
 import numpy as np
 
 from ..common.errors import InputError
-from .cloud import ASPRS_CLASSES, LocalCloud
+from .cloud import ASPRS_CLASSES, LocalCloud, PointChunk
 
 #: Colour modes every cloud may offer (when it has the attributes), besides any attribute name.
 COLOUR_MODES = ("rgb", "classification", "elevation", "intensity")
@@ -338,6 +338,26 @@ class TerrainSurface:
             + z[r0 + 1, c0 + 1] * tc * tr
         )
         return np.where(inside, out, np.nan)
+
+
+def ground_from_cloud(cloud: LocalCloud, cell_size: float | None = None) -> TerrainSurface:
+    """A DTM of ``cloud`` itself (ground class 2, else the ground filter) for buildings to stand on.
+
+    For scenes given footprints but no DTM. The cell is twice the cloud's decimation voxel
+    (at least 2 m), so thinned clouds still have ground in most cells; gaps under
+    buildings are interpolated from the ground around them (:mod:`citytwin.twin.terrain`).
+    """
+    from .terrain import surfaces_from_chunks
+
+    if cell_size is None:
+        cell_size = max(2.0, 2.0 * float(cloud.voxel_size or 0.0))
+    real = cloud.real_xyz()
+    attributes = {}
+    if "classification" in cloud.attributes:
+        attributes["classification"] = np.asarray(cloud.attributes["classification"])
+    chunk = PointChunk(real[:, 0].copy(), real[:, 1].copy(), real[:, 2].copy(), attributes)
+    surfaces = surfaces_from_chunks([chunk], cell_size, crs_wkt=cloud.crs_wkt)
+    return TerrainSurface(surfaces.dtm, surfaces.spec.geotransform, nodata=surfaces.nodata, name="ground")
 
 
 @dataclass
