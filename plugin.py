@@ -44,6 +44,8 @@ class CityTwinPlugin:
         self.menu: QMenu | None = None
         self.toolbar: QToolBar | None = None
         self.dock = None
+        self.view3d = None
+        self.view3d_action: QAction | None = None
         self.actions: list[QAction] = []
         self.connections = SignalConnections()
         self._message_item = None
@@ -91,6 +93,10 @@ class CityTwinPlugin:
         panel_action.setText(self.tr("Digital Base Panel"))
         panel_action.setToolTip(self.tr("Show or hide the CityTwin Digital Base panel"))
         self._add_action(panel_action, owned=False)
+        self.view3d_action = self._make_action("view3d.svg", self.tr("3D View"), self.toggle_view3d)
+        self.view3d_action.setCheckable(True)
+        self.view3d_action.setToolTip(self.tr("Show the base's point clouds in 3D"))
+        self._add_action(self.view3d_action)
         self._add_action(
             self._make_action("pointcloud_info.svg", self.tr("Point Cloud Information…"), self.open_point_cloud_info)
         )
@@ -223,6 +229,24 @@ class CityTwinPlugin:
             8,
         )
 
+    def toggle_view3d(self, checked: bool = True) -> None:
+        """Show (creating it on first use) or hide the 3D View dock."""
+        if self.view3d is None:
+            if not checked:
+                return
+            from .ui.view3d import View3DDock
+
+            self.view3d = View3DDock(self.iface, self.iface.mainWindow())
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.view3d)
+            self.connections.connect(self.view3d.visibilityChanged, self.view3d_action.setChecked)
+            project = QgsProject.instance()
+            for signal in (project.layersAdded, project.layersRemoved, project.readProject):
+                self.connections.connect(signal, self.view3d.refresh_sources)
+        self.view3d.setVisible(checked)
+        if checked:
+            self.view3d.raise_()
+            self.view3d.refresh_sources()
+
     def _activate_layer(self, layer_id: str) -> None:
         layer = QgsProject.instance().mapLayer(layer_id)
         if layer is not None:
@@ -265,6 +289,13 @@ class CityTwinPlugin:
         # deleted: unload may run inside a nested event loop, where deleteLater alone
         # would leave them among the main window's children until QGIS returns to its
         # top-level loop.
+        if self.view3d is not None:
+            # VTK is released before Qt destroys its widget (pyvistaqt#69).
+            self.view3d.close_view()
+            self.iface.removeDockWidget(self.view3d)
+            self._discard(self.view3d)
+            self.view3d = None
+        self.view3d_action = None
         if self.dock is not None:
             self.dock.teardown()
             self.iface.removeDockWidget(self.dock)

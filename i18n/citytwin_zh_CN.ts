@@ -1,1149 +1,1802 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
-    <context>
-        <name>BaseBuilderWidget</name>
-        <message>
-            <location filename="../ui/base_builder.py" line="63" />
-            <source>Build a base</source>
-            <translation>构建底座</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="88" />
-            <source>Add sources…</source>
-            <translation>添加数据源…</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="89" />
-            <source>Remove</source>
-            <translation>移除</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="90" />
-            <source>Open description…</source>
-            <translation>打开描述文件…</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="91" />
-            <source>Save description…</source>
-            <translation>保存描述文件…</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="104" />
-            <source>CGCS2000 zone of the data</source>
-            <translation>数据所在的 CGCS2000 投影带</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="106" />
-            <source>Base CRS</source>
-            <translation>底座坐标系</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="111" />
-            <source>Grid cell</source>
-            <translation>网格大小</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="113" />
-            <source>Day</source>
-            <translation>日</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="113" />
-            <source>Week</source>
-            <translation>周</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="113" />
-            <source>Month</source>
-            <translation>月</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="113" />
-            <source>Quarter</source>
-            <translation>季度</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="113" />
-            <source>Year</source>
-            <translation>年</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="117" />
-            <source>Time bin</source>
-            <translation>时间段</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="120" />
-            <source>GeoPackage (*.gpkg)</source>
-            <translation>GeoPackage 文件 (*.gpkg)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="121" />
-            <source>Output</source>
-            <translation>输出</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="126" />
-            <source>Build</source>
-            <translation>构建</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="127" />
-            <source>Cancel</source>
-            <translation>取消</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="141" />
-            <source>NMEA log</source>
-            <translation>NMEA 日志</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="142" />
-            <source>GPX</source>
-            <translation>GPX</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="143" />
-            <source>Cell sites</source>
-            <translation>基站</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="144" />
-            <source>Drive test</source>
-            <translation>路测</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="145" />
-            <source>Imagery</source>
-            <translation>影像</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="146" />
-            <source>InSAR PS</source>
-            <translation>InSAR PS 点</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="147" />
-            <source>Point cloud</source>
-            <translation>点云</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="148" />
-            <source>Buildings</source>
-            <translation>建筑物</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>All supported files</source>
-            <translation>所有支持的文件</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>NMEA logs (*.nmea *.nma *.log *.txt)</source>
-            <translation>NMEA 日志 (*.nmea *.nma *.log *.txt)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>GPX (*.gpx)</source>
-            <translation>GPX 文件 (*.gpx)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>CSV: cell sites, drive tests, EGMS PS (*.csv *.gz *.txt)</source>
-            <translation>CSV：基站、路测、EGMS PS (*.csv *.gz *.txt)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>Multiband images (*.tif *.tiff *.jp2)</source>
-            <translation>多波段影像 (*.tif *.tiff *.jp2)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>Point clouds (*.las *.laz)</source>
-            <translation>点云 (*.las *.laz)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="152" />
-            <source>Vector layers: buildings, PS points (*.gpkg *.shp *.geojson)</source>
-            <translation>矢量图层：建筑物、PS 点 (*.gpkg *.shp *.geojson)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="165" />
-            <source>Add sources to the base</source>
-            <translation>向底座添加数据源</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="207" />
-            <source>Open a base description</source>
-            <translation>打开底座描述文件</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="207" />
-            <source>Base descriptions (*.toml *.json)</source>
-            <translation>底座描述文件 (*.toml *.json)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="231" />
-            <source>Description loaded: {n} sources.</source>
-            <translation>已加载描述文件：{n} 个数据源。</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="249" />
-            <source>Save the base description</source>
-            <translation>保存底座描述文件</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="249" />
-            <source>TOML (*.toml)</source>
-            <translation>TOML 文件 (*.toml)</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="268" />
-            <source>Add at least one source first.</source>
-            <translation>请先添加至少一个数据源。</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="271" />
-            <source>Choose where to write the base (a .gpkg file).</source>
-            <translation>请选择底座的输出位置（.gpkg 文件）。</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="278" />
-            <source>The CityTwin Processing provider is not loaded.</source>
-            <translation>CityTwin 处理工具提供程序未加载。</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="295" />
-            <source>Building {name}…</source>
-            <translation>正在构建 {name}…</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="303" />
-            <source>Canceling…</source>
-            <translation>正在取消…</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="313" />
-            <source>Built: {layers} layers, {cells} grid rows, {skipped} lines skipped. {path}</source>
-            <translation>构建完成：{layers} 个图层，{cells} 行融合网格，跳过 {skipped} 行。{path}</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="324" />
-            <source>Canceled: the previous base is unchanged.</source>
-            <translation>已取消：原有底座保持不变。</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="327" />
-            <source>The build failed: {errors}</source>
-            <translation>构建失败：{errors}</translation>
-        </message>
-        <message>
-            <location filename="../ui/base_builder.py" line="327" />
-            <source>see View &gt; Panels &gt; Log Messages</source>
-            <translation>请查看 视图 &gt; 面板 &gt; 日志消息</translation>
-        </message>
-    </context>
-    <context>
-        <name>BuildDigitalBaseAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="57" />
-            <source>Build digital base</source>
-            <translation>构建数字底座</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="60" />
-            <source>digital base,fusion,grid,nmea,beidou,gnss,cell,rsrp,ndvi,insar,ps,lidar,buildings</source>
-            <translation>数字底座,融合,网格,nmea,北斗,gnss,基站,rsrp,ndvi,insar,ps,激光雷达,建筑物</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="63" />
-            <source>Builds the city's spatiotemporal digital base: reads every source (NMEA logs, GPX, OpenCelliD cell sites, drive tests, multiband imagery, InSAR PS points, point clouds, building footprints), brings them onto one CRS (by default the CGCS2000 3-degree Gauss-Krüger zone of the data's centre, e.g. EPSG:4548 for Beijing) and one time axis, and computes the fused grid: per square cell (in metres) and time bin, the GNSS fix rate, mean HDOP and satellites used; mean and 10th-percentile RSRP (dBm) and the share below −110 dBm; mean NDVI/NDBI/NDWI; PS count and mean velocity (mm/yr); building count, footprint share and mean height (m). Each statistic comes with its observation count; empty cells are not written.
+<context>
+    <name>BaseBuilderWidget</name>
+    <message>
+        <location filename="../ui/base_builder.py" line="63"/>
+        <source>Build a base</source>
+        <translation>构建底座</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="88"/>
+        <source>Add sources…</source>
+        <translation>添加数据源…</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="89"/>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="90"/>
+        <source>Open description…</source>
+        <translation>打开描述文件…</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="91"/>
+        <source>Save description…</source>
+        <translation>保存描述文件…</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="104"/>
+        <source>CGCS2000 zone of the data</source>
+        <translation>数据所在的 CGCS2000 投影带</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="106"/>
+        <source>Base CRS</source>
+        <translation>底座坐标系</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="111"/>
+        <source>Grid cell</source>
+        <translation>网格大小</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="113"/>
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="113"/>
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="113"/>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="113"/>
+        <source>Quarter</source>
+        <translation>季度</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="113"/>
+        <source>Year</source>
+        <translation>年</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="117"/>
+        <source>Time bin</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="120"/>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage 文件 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="121"/>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="126"/>
+        <source>Build</source>
+        <translation>构建</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="127"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="141"/>
+        <source>NMEA log</source>
+        <translation>NMEA 日志</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="142"/>
+        <source>GPX</source>
+        <translation>GPX</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="143"/>
+        <source>Cell sites</source>
+        <translation>基站</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="144"/>
+        <source>Drive test</source>
+        <translation>路测</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="145"/>
+        <source>Imagery</source>
+        <translation>影像</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="146"/>
+        <source>InSAR PS</source>
+        <translation>InSAR PS 点</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="147"/>
+        <source>Point cloud</source>
+        <translation>点云</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="148"/>
+        <source>Buildings</source>
+        <translation>建筑物</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>All supported files</source>
+        <translation>所有支持的文件</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>NMEA logs (*.nmea *.nma *.log *.txt)</source>
+        <translation>NMEA 日志 (*.nmea *.nma *.log *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>GPX (*.gpx)</source>
+        <translation>GPX 文件 (*.gpx)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>CSV: cell sites, drive tests, EGMS PS (*.csv *.gz *.txt)</source>
+        <translation>CSV：基站、路测、EGMS PS (*.csv *.gz *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>Multiband images (*.tif *.tiff *.jp2)</source>
+        <translation>多波段影像 (*.tif *.tiff *.jp2)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>Point clouds (*.las *.laz)</source>
+        <translation>点云 (*.las *.laz)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="152"/>
+        <source>Vector layers: buildings, PS points (*.gpkg *.shp *.geojson)</source>
+        <translation>矢量图层：建筑物、PS 点 (*.gpkg *.shp *.geojson)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="165"/>
+        <source>Add sources to the base</source>
+        <translation>向底座添加数据源</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="207"/>
+        <source>Open a base description</source>
+        <translation>打开底座描述文件</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="207"/>
+        <source>Base descriptions (*.toml *.json)</source>
+        <translation>底座描述文件 (*.toml *.json)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="231"/>
+        <source>Description loaded: {n} sources.</source>
+        <translation>已加载描述文件：{n} 个数据源。</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="249"/>
+        <source>Save the base description</source>
+        <translation>保存底座描述文件</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="249"/>
+        <source>TOML (*.toml)</source>
+        <translation>TOML 文件 (*.toml)</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="268"/>
+        <source>Add at least one source first.</source>
+        <translation>请先添加至少一个数据源。</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="271"/>
+        <source>Choose where to write the base (a .gpkg file).</source>
+        <translation>请选择底座的输出位置（.gpkg 文件）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="278"/>
+        <source>The CityTwin Processing provider is not loaded.</source>
+        <translation>CityTwin 处理工具提供程序未加载。</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="295"/>
+        <source>Building {name}…</source>
+        <translation>正在构建 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="303"/>
+        <source>Canceling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="313"/>
+        <source>Built: {layers} layers, {cells} grid rows, {skipped} lines skipped. {path}</source>
+        <translation>构建完成：{layers} 个图层，{cells} 行融合网格，跳过 {skipped} 行。{path}</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="324"/>
+        <source>Canceled: the previous base is unchanged.</source>
+        <translation>已取消：原有底座保持不变。</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="327"/>
+        <source>The build failed: {errors}</source>
+        <translation>构建失败：{errors}</translation>
+    </message>
+    <message>
+        <location filename="../ui/base_builder.py" line="327"/>
+        <source>see View &gt; Panels &gt; Log Messages</source>
+        <translation>请查看 视图 &gt; 面板 &gt; 日志消息</translation>
+    </message>
+</context>
+<context>
+    <name>BuildDigitalBaseAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="57"/>
+        <source>Build digital base</source>
+        <translation>构建数字底座</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="60"/>
+        <source>digital base,fusion,grid,nmea,beidou,gnss,cell,rsrp,ndvi,insar,ps,lidar,buildings</source>
+        <translation>数字底座,融合,网格,nmea,北斗,gnss,基站,rsrp,ndvi,insar,ps,激光雷达,建筑物</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="63"/>
+        <source>Builds the city's spatiotemporal digital base: reads every source (NMEA logs, GPX, OpenCelliD cell sites, drive tests, multiband imagery, InSAR PS points, point clouds, building footprints), brings them onto one CRS (by default the CGCS2000 3-degree Gauss-Krüger zone of the data's centre, e.g. EPSG:4548 for Beijing) and one time axis, and computes the fused grid: per square cell (in metres) and time bin, the GNSS fix rate, mean HDOP and satellites used; mean and 10th-percentile RSRP (dBm) and the share below −110 dBm; mean NDVI/NDBI/NDWI; PS count and mean velocity (mm/yr); building count, footprint share and mean height (m). Each statistic comes with its observation count; empty cells are not written.
 
 Give either a base description (TOML or JSON: sources and settings; its settings then apply) or a list of files (their kind is detected; CRS, cell size and time unit are taken from this dialog). Writes one GeoPackage (all layers, the grid, the sources with SHA-256 checksums, styles) and a QGIS project with the five groups and the time range set; both are written atomically. Malformed lines are skipped, counted and listed in the log.</source>
-            <translation>构建城市时空数字底座：读取全部数据源（NMEA 日志、GPX、OpenCelliD 基站、路测、多光谱影像、InSAR PS 点、点云、建筑物轮廓），统一到同一坐标系（默认为数据中心所在的 CGCS2000 3 度带高斯-克吕格投影，例如北京为 EPSG:4548）和同一时间轴，并计算融合网格：按方形网格（单位：米）和时间段统计 GNSS 定位率、平均 HDOP 和使用卫星数；RSRP 均值和第 10 百分位数（dBm）及低于 −110 dBm 的比例；NDVI/NDBI/NDWI 均值；PS 点数及平均形变速率（mm/年）；建筑物数量、占地比例和平均高度（米）。每项统计都附有所依据的观测数；空网格不输出。
+        <translation>构建城市时空数字底座：读取全部数据源（NMEA 日志、GPX、OpenCelliD 基站、路测、多光谱影像、InSAR PS 点、点云、建筑物轮廓），统一到同一坐标系（默认为数据中心所在的 CGCS2000 3 度带高斯-克吕格投影，例如北京为 EPSG:4548）和同一时间轴，并计算融合网格：按方形网格（单位：米）和时间段统计 GNSS 定位率、平均 HDOP 和使用卫星数；RSRP 均值和第 10 百分位数（dBm）及低于 −110 dBm 的比例；NDVI/NDBI/NDWI 均值；PS 点数及平均形变速率（mm/年）；建筑物数量、占地比例和平均高度（米）。每项统计都附有所依据的观测数；空网格不输出。
 
 可以提供底座描述文件（TOML 或 JSON：数据源和参数，此时使用文件中的参数），或提供文件列表（自动识别类型；坐标系、网格大小和时间段取自本对话框）。输出一个 GeoPackage（全部图层、网格、带 SHA-256 校验值的数据源清单、样式）和一个包含五个图层组并已设置时间范围的 QGIS 项目；两者均以原子方式写入。格式错误的行会被跳过、计数并列在日志中。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="80" />
-            <source>Base description (TOML or JSON)</source>
-            <translation>底座描述文件（TOML 或 JSON）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="80" />
-            <source>Base descriptions (*.toml *.json)</source>
-            <translation>底座描述文件 (*.toml *.json)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="89" />
-            <source>Or: input files</source>
-            <translation>或：输入文件</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="94" />
-            <source>Base CRS (default: CGCS2000 zone of the data)</source>
-            <translation>底座坐标系（默认：数据所在的 CGCS2000 投影带）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="97" />
-            <source>Grid cell size (m)</source>
-            <translation>网格大小（米）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
-            <source>Time bin</source>
-            <translation>时间段</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
-            <source>Day</source>
-            <translation>日</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
-            <source>Week</source>
-            <translation>周</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
-            <source>Month</source>
-            <translation>月</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
-            <source>Quarter</source>
-            <translation>季度</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="106" />
-            <source>Year</source>
-            <translation>年</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="114" />
-            <source>Base GeoPackage</source>
-            <translation>底座 GeoPackage</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="114" />
-            <source>GeoPackage (*.gpkg)</source>
-            <translation>GeoPackage 文件 (*.gpkg)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="119" />
-            <source>Base project</source>
-            <translation>底座项目</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="119" />
-            <source>QGIS project (*.qgz)</source>
-            <translation>QGIS 项目 (*.qgz)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="124" />
-            <source>Base CRS</source>
-            <translation>底座坐标系</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="125" />
-            <source>Layers in the base</source>
-            <translation>底座图层数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="126" />
-            <source>Fused grid rows</source>
-            <translation>融合网格行数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="127" />
-            <source>Skipped lines</source>
-            <translation>跳过的行数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="146" />
-            <source>Give a base description or at least one input file.</source>
-            <translation>请提供底座描述文件或至少一个输入文件。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="164" />
-            <source>Building {name} from {n} sources…</source>
-            <translation>正在从 {n} 个数据源构建 {name}…</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/build_digital_base.py" line="189" />
-            <source>Project written: {path}</source>
-            <translation>项目已写入：{path}</translation>
-        </message>
-    </context>
-    <context>
-        <name>CityTwinAlgorithm</name>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="28" />
-            <source>Digital base</source>
-            <translation>数字底座</translation>
-        </message>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="29" />
-            <source>Real-scene 3D</source>
-            <translation>实景三维</translation>
-        </message>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="30" />
-            <source>Subsidence monitoring</source>
-            <translation>地面沉降监测</translation>
-        </message>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="31" />
-            <source>Carbon monitoring</source>
-            <translation>碳排放管理</translation>
-        </message>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="32" />
-            <source>Navigation &amp; communication</source>
-            <translation>通导融合分析</translation>
-        </message>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="122" />
-            <source>Canceled: no output was written.</source>
-            <translation>已取消：未写入任何输出。</translation>
-        </message>
-        <message>
-            <location filename="../processing/qgis_algorithm.py" line="96" />
-            <source>This algorithm needs the Python package(s) {names}, which are not installed in the Python of this QGIS. Install them from the CityTwin menu (Install missing packages…) or with: {command}</source>
-            <translation>此算法需要 Python 软件包 {names}，但当前 QGIS 的 Python 中未安装。请通过 CityTwin 菜单（安装缺失的软件包…）安装，或运行：{command}</translation>
-        </message>
-    </context>
-    <context>
-        <name>CityTwinBase</name>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="51" />
-            <source>Navigation</source>
-            <translation>导航</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="52" />
-            <source>Communication</source>
-            <translation>通信</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="53" />
-            <source>Remote sensing</source>
-            <translation>遥感</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="54" />
-            <source>Real-scene 3D</source>
-            <translation>实景三维</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="55" />
-            <source>Monitoring</source>
-            <translation>监测</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="62" />
-            <source>Fused grid</source>
-            <translation>融合网格</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="63" />
-            <source>GNSS epochs</source>
-            <translation>GNSS 历元</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="64" />
-            <source>GNSS satellites in view</source>
-            <translation>GNSS 可见卫星</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="65" />
-            <source>GPX waypoints</source>
-            <translation>GPX 航点</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="66" />
-            <source>GPX track points</source>
-            <translation>GPX 轨迹点</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="67" />
-            <source>GPX tracks</source>
-            <translation>GPX 轨迹</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="68" />
-            <source>Cell sites</source>
-            <translation>基站</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="69" />
-            <source>Drive test</source>
-            <translation>路测</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="71" />
-            <source>PS velocity</source>
-            <translation>PS 形变速率</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="72" />
-            <source>Point-cloud tiles</source>
-            <translation>点云瓦片</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_base_project.py" line="73" />
-            <source>Buildings</source>
-            <translation>建筑物</translation>
-        </message>
-    </context>
-    <context>
-        <name>CityTwinPlugin</name>
-        <message>
-            <location filename="../plugin.py" line="75" />
-            <source>&amp;CityTwin</source>
-            <translation>城市孪生(&amp;C)</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="219" />
-            <source>CityTwin</source>
-            <translation>城市孪生 CityTwin</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="91" />
-            <source>Digital Base Panel</source>
-            <translation>数字底座面板</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="92" />
-            <source>Show or hide the CityTwin Digital Base panel</source>
-            <translation>显示或隐藏 CityTwin 数字底座面板</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="94" />
-            <source>Point Cloud Information…</source>
-            <translation>点云信息…</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="98" />
-            <source>Install Missing Packages…</source>
-            <translation>安装缺失的软件包…</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="233" />
-            <source>About CityTwin</source>
-            <translation>关于 CityTwin</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="139" />
-            <source>Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.</source>
-            <translation>缺少 Python 软件包：{names}。点云、三维和监测工具需要它们。</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="145" />
-            <source>Install…</source>
-            <translation>安装…</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="162" />
-            <source>All required Python packages are installed.</source>
-            <translation>所需的 Python 软件包均已安装。</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="182" />
-            <source>The Python packages were installed.</source>
-            <translation>Python 软件包已安装。</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="182" />
-            <source>Some packages could not be installed: {names}</source>
-            <translation>部分软件包未能安装：{names}</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="233" />
-            <source>CityTwin {version}
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="80"/>
+        <source>Base description (TOML or JSON)</source>
+        <translation>底座描述文件（TOML 或 JSON）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="80"/>
+        <source>Base descriptions (*.toml *.json)</source>
+        <translation>底座描述文件 (*.toml *.json)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="89"/>
+        <source>Or: input files</source>
+        <translation>或：输入文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="94"/>
+        <source>Base CRS (default: CGCS2000 zone of the data)</source>
+        <translation>底座坐标系（默认：数据所在的 CGCS2000 投影带）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="97"/>
+        <source>Grid cell size (m)</source>
+        <translation>网格大小（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="106"/>
+        <source>Time bin</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="106"/>
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="106"/>
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="106"/>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="106"/>
+        <source>Quarter</source>
+        <translation>季度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="106"/>
+        <source>Year</source>
+        <translation>年</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="114"/>
+        <source>Base GeoPackage</source>
+        <translation>底座 GeoPackage</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="114"/>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>GeoPackage 文件 (*.gpkg)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="119"/>
+        <source>Base project</source>
+        <translation>底座项目</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="119"/>
+        <source>QGIS project (*.qgz)</source>
+        <translation>QGIS 项目 (*.qgz)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="124"/>
+        <source>Base CRS</source>
+        <translation>底座坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="125"/>
+        <source>Layers in the base</source>
+        <translation>底座图层数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="126"/>
+        <source>Fused grid rows</source>
+        <translation>融合网格行数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="127"/>
+        <source>Skipped lines</source>
+        <translation>跳过的行数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="146"/>
+        <source>Give a base description or at least one input file.</source>
+        <translation>请提供底座描述文件或至少一个输入文件。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="164"/>
+        <source>Building {name} from {n} sources…</source>
+        <translation>正在从 {n} 个数据源构建 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/build_digital_base.py" line="189"/>
+        <source>Project written: {path}</source>
+        <translation>项目已写入：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>BuildingHeightsAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="249"/>
+        <source>Building heights from point cloud</source>
+        <translation>由点云计算建筑高度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="252"/>
+        <source>building,height,roof,footprint,lidar,las,laz,ndsm,storeys</source>
+        <translation>建筑,高度,屋顶,轮廓,激光雷达,las,laz,ndsm,楼层</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="255"/>
+        <source>For every building footprint: the points of the cloud inside it (all classes except ground, water and noise), the roof height as a high percentile of their z (the 95th ignores antennas and stray returns), the ground under the footprint (median of the DTM cells inside it; the DTM is interpolated under buildings from the ground around them) and the building height = roof − ground, in metres.
+Output: a copy of the footprint layer with pc_points (points inside), pc_roof_z, pc_ground_z, pc_height_m, pc_height_std (roof roughness) and pc_flag (why a value is missing, e.g. too few points). The input layer is not modified.
+Without a DTM one is made from the same points in the same pass (ground class 2, else a morphological filter). Points are assigned to footprints through a raster of footprint ids, with exact point-in-polygon tests only near the edges: tens of millions of points take seconds.</source>
+        <translation>对每个建筑轮廓：取其内部的点云点（除地面、水体和噪声外的所有类别），以点高程的高百分位数作为屋顶高度（第 95 百分位可忽略天线和离散回波），以轮廓下方的地面高程（轮廓内 DTM 像元的中位数；建筑下方的 DTM 由周围地面插值得到），建筑高度 = 屋顶 − 地面，单位为米。
+输出：轮廓图层的副本，附加字段 pc_points（内部点数）、pc_roof_z、pc_ground_z、pc_height_m、pc_height_std（屋顶粗糙度）和 pc_flag（缺值原因，如点数过少）。输入图层不会被修改。
+未提供 DTM 时，在同一遍读取中由同一点云生成（地面类 2，否则使用形态学滤波）。点通过轮廓编号栅格分配到轮廓，仅在边缘附近做精确的点在多边形内判断：数千万点只需数秒。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="270"/>
+        <source>Building footprints</source>
+        <translation>建筑轮廓</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="275"/>
+        <source>DTM in the point cloud&apos;s CRS (default: made from the cloud)</source>
+        <translation>点云坐标系下的 DTM（默认：由点云生成）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="280"/>
+        <source>Roof percentile of the points&apos; heights</source>
+        <translation>屋顶高度取点高程的百分位数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="290"/>
+        <source>Fewest points for a height</source>
+        <translation>计算高度所需的最少点数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="299"/>
+        <source>Cell size of the DTM made from the cloud (m)</source>
+        <translation>由点云生成的 DTM 像元大小（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="308"/>
+        <source>Buildings with heights</source>
+        <translation>带高度的建筑</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="313"/>
+        <source>Buildings with a height</source>
+        <translation>已得到高度的建筑数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="331"/>
+        <source>The DTM {name} cannot be read by GDAL.</source>
+        <translation>GDAL 无法读取 DTM {name}。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="347"/>
+        <source>The DTM is resampled (bilinear) to a north-up grid in the point cloud&apos;s CRS.</source>
+        <translation>DTM 已按双线性重采样到点云坐标系下的正北格网。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="399"/>
+        <source>{measured} of {total} buildings have a height from the point cloud.</source>
+        <translation>{total} 栋建筑中有 {measured} 栋由点云得到了高度。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="405"/>
+        <source>{count} buildings: {flag}</source>
+        <translation>{count} 栋建筑：{flag}</translation>
+    </message>
+</context>
+<context>
+    <name>CityTwinAlgorithm</name>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="28"/>
+        <source>Digital base</source>
+        <translation>数字底座</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="29"/>
+        <source>Real-scene 3D</source>
+        <translation>实景三维</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="30"/>
+        <source>Subsidence monitoring</source>
+        <translation>地面沉降监测</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="31"/>
+        <source>Carbon monitoring</source>
+        <translation>碳排放管理</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="32"/>
+        <source>Navigation &amp; communication</source>
+        <translation>通导融合分析</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="122"/>
+        <source>Canceled: no output was written.</source>
+        <translation>已取消：未写入任何输出。</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_algorithm.py" line="96"/>
+        <source>This algorithm needs the Python package(s) {names}, which are not installed in the Python of this QGIS. Install them from the CityTwin menu (Install missing packages…) or with: {command}</source>
+        <translation>此算法需要 Python 软件包 {names}，但当前 QGIS 的 Python 中未安装。请通过 CityTwin 菜单（安装缺失的软件包…）安装，或运行：{command}</translation>
+    </message>
+</context>
+<context>
+    <name>CityTwinBase</name>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="53"/>
+        <source>Navigation</source>
+        <translation>导航</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="54"/>
+        <source>Communication</source>
+        <translation>通信</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="55"/>
+        <source>Remote sensing</source>
+        <translation>遥感</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="56"/>
+        <source>Real-scene 3D</source>
+        <translation>实景三维</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="57"/>
+        <source>Monitoring</source>
+        <translation>监测</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="64"/>
+        <source>Fused grid</source>
+        <translation>融合网格</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="65"/>
+        <source>GNSS epochs</source>
+        <translation>GNSS 历元</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="66"/>
+        <source>GNSS satellites in view</source>
+        <translation>GNSS 可见卫星</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="67"/>
+        <source>GPX waypoints</source>
+        <translation>GPX 航点</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="68"/>
+        <source>GPX track points</source>
+        <translation>GPX 轨迹点</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="69"/>
+        <source>GPX tracks</source>
+        <translation>GPX 轨迹</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="70"/>
+        <source>Cell sites</source>
+        <translation>基站</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="71"/>
+        <source>Drive test</source>
+        <translation>路测</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="73"/>
+        <source>PS velocity</source>
+        <translation>PS 形变速率</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="74"/>
+        <source>Point-cloud tiles</source>
+        <translation>点云瓦片</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_base_project.py" line="75"/>
+        <source>Buildings</source>
+        <translation>建筑物</translation>
+    </message>
+</context>
+<context>
+    <name>CityTwinPlugin</name>
+    <message>
+        <location filename="../plugin.py" line="77"/>
+        <source>&amp;CityTwin</source>
+        <translation>城市孪生(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="225"/>
+        <source>CityTwin</source>
+        <translation>城市孪生 CityTwin</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="93"/>
+        <source>Digital Base Panel</source>
+        <translation>数字底座面板</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="94"/>
+        <source>Show or hide the CityTwin Digital Base panel</source>
+        <translation>显示或隐藏 CityTwin 数字底座面板</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="100"/>
+        <source>Point Cloud Information…</source>
+        <translation>点云信息…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="104"/>
+        <source>Install Missing Packages…</source>
+        <translation>安装缺失的软件包…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="257"/>
+        <source>About CityTwin</source>
+        <translation>关于 CityTwin</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="145"/>
+        <source>Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.</source>
+        <translation>缺少 Python 软件包：{names}。点云、三维和监测工具需要它们。</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="151"/>
+        <source>Install…</source>
+        <translation>安装…</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="168"/>
+        <source>All required Python packages are installed.</source>
+        <translation>所需的 Python 软件包均已安装。</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="188"/>
+        <source>The Python packages were installed.</source>
+        <translation>Python 软件包已安装。</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="188"/>
+        <source>Some packages could not be installed: {names}</source>
+        <translation>部分软件包未能安装：{names}</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="257"/>
+        <source>CityTwin {version}
 
 {about}
 
 {homepage}</source>
-            <translation>CityTwin {version}
+        <translation>CityTwin {version}
 
 {about}
 
 主页：{homepage}</translation>
-        </message>
-        <message>
-            <location filename="../plugin.py" line="219" />
-            <source>The base was added to the project: {n} layers.</source>
-            <translation>底座已添加到项目：{n} 个图层。</translation>
-        </message>
-    </context>
-    <context>
-        <name>CityTwinStyles</name>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="60" />
-            <source>No fix</source>
-            <translation>未定位</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="61" />
-            <source>GNSS fix</source>
-            <translation>GNSS 定位</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="62" />
-            <source>Differential fix</source>
-            <translation>差分定位</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="63" />
-            <source>RTK fixed</source>
-            <translation>RTK 固定解</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="64" />
-            <source>RTK float</source>
-            <translation>RTK 浮点解</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="65" />
-            <source>Dead reckoning</source>
-            <translation>航位推算</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="88" />
-            <source>≥ −80 dBm excellent</source>
-            <translation>≥ −80 dBm 优</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="88" />
-            <source>−90 to −80 dBm good</source>
-            <translation>−90 至 −80 dBm 良</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="88" />
-            <source>−100 to −90 dBm fair</source>
-            <translation>−100 至 −90 dBm 中</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="88" />
-            <source>−110 to −100 dBm poor</source>
-            <translation>−110 至 −100 dBm 差</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="88" />
-            <source>&lt; −110 dBm weak</source>
-            <translation>&lt; −110 dBm 弱覆盖</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="216" />
-            <source>RSRP mean</source>
-            <translation>RSRP 均值</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="217" />
-            <source>PS velocity</source>
-            <translation>PS 形变速率</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="218" />
-            <source>NDVI</source>
-            <translation>NDVI</translation>
-        </message>
-        <message>
-            <location filename="../layers/qgis_styles.py" line="219" />
-            <source>GNSS HDOP</source>
-            <translation>GNSS HDOP</translation>
-        </message>
-    </context>
-    <context>
-        <name>DependencyInstallDialog</name>
-        <message>
-            <location filename="../ui/install_dialog.py" line="56" />
-            <source>CityTwin — Install Python packages</source>
-            <translation>CityTwin — 安装 Python 软件包</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="129" />
-            <source>Ready.</source>
-            <translation>就绪。</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="141" />
-            <source>Install</source>
-            <translation>安装</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="182" />
-            <source>Installing…</source>
-            <translation>正在安装…</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="191" />
-            <source>Canceled by the user.</source>
-            <translation>已被用户取消。</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="211" />
-            <source>Collecting {name}…</source>
-            <translation>正在获取 {name}…</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="214" />
-            <source>Installing collected packages…</source>
-            <translation>正在安装已获取的软件包…</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="218" />
-            <source>pip could not be started.</source>
-            <translation>无法启动 pip。</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="232" />
-            <source>Installed: {names}. They are ready to use.</source>
-            <translation>已安装：{names}，现在即可使用。</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="238" />
-            <source>pip ended with code {code}; still missing: {names}. See the log above.</source>
-            <translation>pip 结束，返回码 {code}；仍缺少：{names}。请查看上方日志。</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="238" />
-            <source>none</source>
-            <translation>无</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="108" />
-            <source>Note: {names} must use the PROJ, GEOS and GDAL libraries of your QGIS; their PyPI builds bundle other copies that crash QGIS. pip will build them from source, which needs a compiler and the -dev packages. Simpler: install your distribution's packages (on Debian/Ubuntu: {apt}) and click Install again.</source>
-            <translation>注意：{names} 必须使用与 QGIS 相同的 PROJ、GEOS 和 GDAL 库；它们在 PyPI 上的构建自带另一套库副本，会导致 QGIS 崩溃。pip 将从源码构建它们，这需要编译器和相应的 -dev 开发包。更简单的做法：安装发行版提供的软件包（Debian/Ubuntu：{apt}），然后再次点击“安装”。</translation>
-        </message>
-        <message>
-            <location filename="../ui/install_dialog.py" line="70" />
-            <source>CityTwin will install these packages with pip into a folder of your QGIS profile ({folder}); your system Python is not changed, and deleting the folder undoes the installation.</source>
-            <translation>CityTwin 将使用 pip 把以下软件包安装到您的 QGIS 配置文件夹（{folder}）中；系统 Python 不会被修改，删除该文件夹即可撤销安装。</translation>
-        </message>
-    </context>
-    <context>
-        <name>DigitalBaseDock</name>
-        <message>
-            <location filename="../ui/dock.py" line="57" />
-            <source>CityTwin — Digital Base</source>
-            <translation>CityTwin — 数字底座</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="116" />
-            <source>Install…</source>
-            <translation>安装…</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="99" />
-            <source>Point cloud information…</source>
-            <translation>点云信息…</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="126" />
-            <source>Navigation</source>
-            <translation>导航</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="127" />
-            <source>Communication</source>
-            <translation>通信</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="128" />
-            <source>Remote sensing</source>
-            <translation>遥感</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="129" />
-            <source>Real-scene 3D</source>
-            <translation>实景三维</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="130" />
-            <source>Monitoring</source>
-            <translation>监测</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="172" />
-            <source>Project: {name}</source>
-            <translation>项目：{name}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="172" />
-            <source>(unsaved)</source>
-            <translation>（未保存）</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="174" />
-            <source>Base CRS: not set</source>
-            <translation>底座坐标系：未设置</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="178" />
-            <source>Base CRS: {authid} — {name}</source>
-            <translation>底座坐标系：{authid} — {name}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="180" />
-            <source>(not a CGCS2000 Gauss-Krüger zone)</source>
-            <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="183" />
-            <source>Time axis: not set</source>
-            <translation>时间轴：未设置</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="185" />
-            <source>Time axis: {start} – {end}</source>
-            <translation>时间轴：{start} – {end}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="188" />
-            <source>Other layers: {n}</source>
-            <translation>其他图层：{n}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="197" />
-            <source>{section} ({n})</source>
-            <translation>{section}（{n}）</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="210" />
-            <source>No layers yet</source>
-            <translation>暂无图层</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="225" />
-            <source>Missing Python packages: {names}</source>
-            <translation>缺少 Python 软件包：{names}</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="230" />
-            <source>Python packages: all available</source>
-            <translation>Python 软件包：全部可用</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="89" />
-            <source>Contents</source>
-            <translation>内容</translation>
-        </message>
-        <message>
-            <location filename="../ui/dock.py" line="95" />
-            <source>Build</source>
-            <translation>构建</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportBuildingsAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="324" />
-            <source>Import building footprints</source>
-            <translation>导入建筑物轮廓</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="327" />
-            <source>Reads building footprints from any OGR vector and maps height (m), floors and use (residential, office, commercial, public, industrial, other) from the common field names in English and Chinese (e.g. height, HEIGHT, 高度, floors, 层数, use, type, 用途); name the fields to override. Implausible heights are treated as unknown, invalid footprints repaired; unknown uses are listed in the log.</source>
-            <translation>从任意 OGR 矢量数据读取建筑物轮廓，并根据常见的中英文字段名（如 height、HEIGHT、高度、floors、层数、use、type、用途）映射高度（米）、层数和用途（住宅、办公、商业、公共、工业、其他）；也可指定字段名。不合理的高度视为未知，无效轮廓会被修复；无法识别的用途列在日志中。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="335" />
-            <source>Height field (optional)</source>
-            <translation>高度字段（可选）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="335" />
-            <source>Floors field (optional)</source>
-            <translation>层数字段（可选）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="335" />
-            <source>Use field (optional)</source>
-            <translation>用途字段（可选）</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportCellSitesAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="216" />
-            <source>Import OpenCelliD cell sites</source>
-            <translation>导入 OpenCelliD 基站</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="219" />
-            <source>Reads an OpenCelliD export (radio, mcc, net, area, cell, unit, lon, lat, range, samples, changeable, created, updated, averageSignal; with or without the header line, plain or gzipped). Times are Unix seconds, read as UTC; an averageSignal of 0 means unknown. Duplicated cells keep the latest update.</source>
-            <translation>读取 OpenCelliD 导出文件（radio、mcc、net、area、cell、unit、lon、lat、range、samples、changeable、created、updated、averageSignal；有无表头均可，可为 gzip 压缩）。时间为 Unix 秒，按 UTC 读取；averageSignal 为 0 表示未知。重复的小区保留最近更新的记录。</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportDriveTestAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="245" />
-            <source>Import drive test</source>
-            <translation>导入路测数据</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="248" />
-            <source>Reads a drive-test measurement CSV (comma, semicolon or tab separated; UTF-8, GBK or UTF-16) and maps its columns to time, lon, lat, RSRP (dBm), RSRQ (dB), SINR (dB), RSSI, PCI, cell id, EARFCN, TAC, technology and speed, accepting the common header spellings of drive-test tools in English and Chinese. The log says which column was used for which field and which were not used. Give a mapping such as 'rsrp_dbm=Serving RSRP;time=UTC' to override. Values outside the 3GPP TS 36.133 reporting ranges are set to empty and counted.</source>
-            <translation>读取路测测量 CSV（逗号、分号或制表符分隔；UTF-8、GBK 或 UTF-16 编码），将各列映射为时间、经度、纬度、RSRP（dBm）、RSRQ（dB）、SINR（dB）、RSSI、PCI、小区标识、EARFCN、TAC、制式和速度，支持常见路测工具的中英文表头写法。日志会说明每个字段使用了哪一列以及哪些列未使用。可用 'rsrp_dbm=Serving RSRP;time=UTC' 形式的映射覆盖。超出 3GPP TS 36.133 上报范围的值置为空并计数。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="258" />
-            <source>Column mapping (field=column;…)</source>
-            <translation>列映射（字段=列;…）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="267" />
-            <source>Mapping item '{item}' is not field=column</source>
-            <translation>映射项 '{item}' 不是 字段=列 的形式</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportGpxAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="192" />
-            <source>Import GPX</source>
-            <translation>导入 GPX</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="195" />
-            <source>Reads the waypoints, track points and tracks of a GPX 1.0/1.1 file (WGS 84, UTC times).</source>
-            <translation>读取 GPX 1.0/1.1 文件中的航点、轨迹点和轨迹（WGS 84，UTC 时间）。</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportImageryAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="398" />
-            <source>Spectral indices from imagery</source>
-            <translation>由影像计算光谱指数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="401" />
-            <source>Computes NDVI = (NIR − Red)/(NIR + Red) (Rouse et al. 1974), NDBI = (SWIR1 − NIR)/(SWIR1 + NIR) (Zha et al. 2003) and NDWI = (Green − NIR)/(Green + NIR) (McFeeters 1996) from a multiband image, on surface reflectance: Sentinel-2 L2A (B3 green, B4 red, B8 NIR, B11 SWIR1; (DN − 1000)/10000 from baseline 04.00), Landsat 8/9 Collection 2 Level-2 (SR_B3, SR_B4, SR_B5, SR_B6; DN × 0.0000275 − 0.2) or GF-2 PMS (B2, B3, B4; no SWIR, so no NDBI). Bands are found by their descriptions, else by the sensor's standard order. Float32 GeoTIFFs, nodata −9999, written block by block.</source>
-            <translation>基于地表反射率由多波段影像计算 NDVI = (NIR − Red)/(NIR + Red)（Rouse 等，1974）、NDBI = (SWIR1 − NIR)/(SWIR1 + NIR)（Zha 等，2003）和 NDWI = (Green − NIR)/(Green + NIR)（McFeeters，1996）：Sentinel-2 L2A（B3 绿、B4 红、B8 近红外、B11 短波红外 1；自处理基线 04.00 起为 (DN − 1000)/10000）、Landsat 8/9 Collection 2 Level-2（SR_B3、SR_B4、SR_B5、SR_B6；DN × 0.0000275 − 0.2）或高分二号 PMS（B2、B3、B4；无短波红外，因此无 NDBI）。波段按其描述识别，否则按传感器的标准顺序。输出 Float32 GeoTIFF，无效值 −9999，按块写入。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="411" />
-            <source>Multiband image</source>
-            <translation>多波段影像</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="416" />
-            <source>Sensor</source>
-            <translation>传感器</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="416" />
-            <source>Detect</source>
-            <translation>自动识别</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="416" />
-            <source>GF-2 PMS</source>
-            <translation>高分二号 PMS</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="424" />
-            <source>CRS to assign when the file has none</source>
-            <translation>文件无坐标系时指定的坐标系</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="442" />
-            <source>Sensor: {sensor}</source>
-            <translation>传感器：{sensor}</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportNmeaAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="147" />
-            <source>Import NMEA log</source>
-            <translation>导入 NMEA 日志</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="150" />
-            <source>Reads an NMEA 0183 log (GGA, RMC, GSA, GSV, ZDA; talkers GP GPS, BD/GB BeiDou, GA Galileo, GL GLONASS, GN multi-GNSS, GQ QZSS) with checksums verified. One point per epoch (UTC time, WGS 84 position, altitude, fix quality, satellites used, HDOP/PDOP/VDOP, satellites in view per constellation, mean C/N0 in dB-Hz) and, optionally, a table of the satellites in view (PRN, elevation, azimuth, C/N0). The date comes from RMC or ZDA and is carried across midnight. Lines with bad checksums or too few fields are skipped and counted.</source>
-            <translation>读取 NMEA 0183 日志（GGA、RMC、GSA、GSV、ZDA；发送端 GP 为 GPS，BD/GB 为北斗，GA 为伽利略，GL 为格洛纳斯，GN 为多系统，GQ 为 QZSS）并校验校验和。每个历元输出一个点（UTC 时间、WGS 84 位置、高程、定位质量、使用卫星数、HDOP/PDOP/VDOP、各系统可见卫星数、平均载噪比 dB-Hz），并可选输出可见卫星表（PRN、高度角、方位角、载噪比）。日期取自 RMC 或 ZDA，并跨午夜延续。校验和错误或字段不足的行会被跳过并计数。</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportPsAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="291" />
-            <source>Import InSAR PS points</source>
-            <translation>导入 InSAR PS 点</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="294" />
-            <source>Reads persistent scatterers from an EGMS CSV (L2a, L2b or L3; comma or semicolon separated; date columns YYYYMMDD) or from a point layer with D_YYYYMMDD / DYYYYMMDD fields (the QGIS InSAR viewer convention). Writes the points with their attributes (velocity in mm/yr) and one D_YYYYMMDD field per epoch (displacement in mm). EGMS positions come from latitude/longitude, else easting/northing in ETRS89-LAEA (EPSG:3035) unless another CRS is assigned.</source>
-            <translation>从 EGMS CSV（L2a、L2b 或 L3；逗号或分号分隔；日期列为 YYYYMMDD）或带有 D_YYYYMMDD / DYYYYMMDD 字段的点图层（QGIS InSAR 查看插件的约定）读取永久散射体。输出带属性的点（速率单位 mm/年），每个时相一个 D_YYYYMMDD 字段（形变量单位 mm）。EGMS 位置取自纬度/经度，否则取自 ETRS89-LAEA（EPSG:3035）中的东坐标/北坐标，除非另行指定坐标系。</translation>
-        </message>
-    </context>
-    <context>
-        <name>ImportSourceAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="53" />
-            <source>Input file</source>
-            <translation>输入文件</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="66" />
-            <source>CRS to assign when the file has none</source>
-            <translation>文件无坐标系时指定的坐标系</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="69" />
-            <source>Reproject to (optional)</source>
-            <translation>重投影到（可选）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="74" />
-            <source>Records read</source>
-            <translation>读取的记录数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="75" />
-            <source>Lines skipped</source>
-            <translation>跳过的行数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="112" />
-            <source>Canceled: no output was written.</source>
-            <translation>已取消：未写入任何输出。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="124" />
-            <source>GNSS epochs</source>
-            <translation>GNSS 历元</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="124" />
-            <source>Satellites in view</source>
-            <translation>可见卫星</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="163" />
-            <source>Waypoints</source>
-            <translation>航点</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="163" />
-            <source>Track points</source>
-            <translation>轨迹点</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="163" />
-            <source>Tracks and routes</source>
-            <translation>轨迹与路线</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="201" />
-            <source>Cell sites</source>
-            <translation>基站</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="230" />
-            <source>Drive-test measurements</source>
-            <translation>路测测量点</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="276" />
-            <source>PS points</source>
-            <translation>PS 点</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="309" />
-            <source>Buildings</source>
-            <translation>建筑物</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="358" />
-            <source>Point-cloud extent</source>
-            <translation>点云范围</translation>
-        </message>
-    </context>
-    <context>
-        <name>IndexPointCloudAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="374" />
-            <source>Index point cloud</source>
-            <translation>索引点云</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/import_sources.py" line="377" />
-            <source>Adds a LAS/LAZ/COPC file to the base as its extent polygon with point count, CRS, height range, density and the classes present (points streamed in chunks). A file without a CRS record is indexed only with the CRS you assign: it is never guessed.</source>
-            <translation>将 LAS/LAZ/COPC 文件以其范围多边形加入底座，并附点数、坐标系、高程范围、密度和包含的类别（分块流式读取点）。没有坐标系记录的文件只有在您指定坐标系后才会被索引：绝不猜测。</translation>
-        </message>
-    </context>
-    <context>
-        <name>PointCloudInfoAlgorithm</name>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="107" />
-            <source>Point cloud information</source>
-            <translation>点云信息</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="80" />
-            <source>las,laz,copc,lidar,header,metadata,crs,classification</source>
-            <translation>las,laz,copc,激光雷达,文件头,元数据,坐标系,分类</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="83" />
-            <source>Reads the header of a LAS 1.0–1.4, LAZ or COPC point-cloud file (with laspy) and writes a one-row table: format and version, point format, point count and returns, bounds (x/y/z min and max, in the units of the file's CRS), scale factors, the CRS records found (WKT, GeoTIFF keys, both, or none: a missing CRS is reported, never guessed), RGB, extra-bytes dimensions, GPS time type, software and creation date.
+    </message>
+    <message>
+        <location filename="../plugin.py" line="225"/>
+        <source>The base was added to the project: {n} layers.</source>
+        <translation>底座已添加到项目：{n} 个图层。</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="96"/>
+        <source>3D View</source>
+        <translation>三维视图</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="98"/>
+        <source>Show the base&apos;s point clouds in 3D</source>
+        <translation>以三维方式显示底座中的点云</translation>
+    </message>
+</context>
+<context>
+    <name>CityTwinStyles</name>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="60"/>
+        <source>No fix</source>
+        <translation>未定位</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="61"/>
+        <source>GNSS fix</source>
+        <translation>GNSS 定位</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="62"/>
+        <source>Differential fix</source>
+        <translation>差分定位</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="63"/>
+        <source>RTK fixed</source>
+        <translation>RTK 固定解</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="64"/>
+        <source>RTK float</source>
+        <translation>RTK 浮点解</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="65"/>
+        <source>Dead reckoning</source>
+        <translation>航位推算</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="88"/>
+        <source>≥ −80 dBm excellent</source>
+        <translation>≥ −80 dBm 优</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="88"/>
+        <source>−90 to −80 dBm good</source>
+        <translation>−90 至 −80 dBm 良</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="88"/>
+        <source>−100 to −90 dBm fair</source>
+        <translation>−100 至 −90 dBm 中</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="88"/>
+        <source>−110 to −100 dBm poor</source>
+        <translation>−110 至 −100 dBm 差</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="88"/>
+        <source>&lt; −110 dBm weak</source>
+        <translation>&lt; −110 dBm 弱覆盖</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="263"/>
+        <source>RSRP mean</source>
+        <translation>RSRP 均值</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="264"/>
+        <source>PS velocity</source>
+        <translation>PS 形变速率</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="265"/>
+        <source>NDVI</source>
+        <translation>NDVI</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_styles.py" line="266"/>
+        <source>GNSS HDOP</source>
+        <translation>GNSS HDOP</translation>
+    </message>
+</context>
+<context>
+    <name>DependencyInstallDialog</name>
+    <message>
+        <location filename="../ui/install_dialog.py" line="56"/>
+        <source>CityTwin — Install Python packages</source>
+        <translation>CityTwin — 安装 Python 软件包</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="129"/>
+        <source>Ready.</source>
+        <translation>就绪。</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="141"/>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="183"/>
+        <source>Installing…</source>
+        <translation>正在安装…</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="192"/>
+        <source>Canceled by the user.</source>
+        <translation>已被用户取消。</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="212"/>
+        <source>Collecting {name}…</source>
+        <translation>正在获取 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="215"/>
+        <source>Installing collected packages…</source>
+        <translation>正在安装已获取的软件包…</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="219"/>
+        <source>pip could not be started.</source>
+        <translation>无法启动 pip。</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="233"/>
+        <source>Installed: {names}. They are ready to use.</source>
+        <translation>已安装：{names}，现在即可使用。</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="239"/>
+        <source>pip ended with code {code}; still missing: {names}. See the log above.</source>
+        <translation>pip 结束，返回码 {code}；仍缺少：{names}。请查看上方日志。</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="239"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="108"/>
+        <source>Note: {names} must use the PROJ, GEOS and GDAL libraries of your QGIS; their PyPI builds bundle other copies that crash QGIS. pip will build them from source, which needs a compiler and the -dev packages. Simpler: install your distribution&apos;s packages (on Debian/Ubuntu: {apt}) and click Install again.</source>
+        <translation>注意：{names} 必须使用与 QGIS 相同的 PROJ、GEOS 和 GDAL 库；它们在 PyPI 上的构建自带另一套库副本，会导致 QGIS 崩溃。pip 将从源码构建它们，这需要编译器和相应的 -dev 开发包。更简单的做法：安装发行版提供的软件包（Debian/Ubuntu：{apt}），然后再次点击“安装”。</translation>
+    </message>
+    <message>
+        <location filename="../ui/install_dialog.py" line="70"/>
+        <source>CityTwin will install these packages with pip into a folder of your QGIS profile ({folder}); your system Python is not changed, and deleting the folder undoes the installation.</source>
+        <translation>CityTwin 将使用 pip 把以下软件包安装到您的 QGIS 配置文件夹（{folder}）中；系统 Python 不会被修改，删除该文件夹即可撤销安装。</translation>
+    </message>
+</context>
+<context>
+    <name>DigitalBaseDock</name>
+    <message>
+        <location filename="../ui/dock.py" line="57"/>
+        <source>CityTwin — Digital Base</source>
+        <translation>CityTwin — 数字底座</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="116"/>
+        <source>Install…</source>
+        <translation>安装…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="99"/>
+        <source>Point cloud information…</source>
+        <translation>点云信息…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="126"/>
+        <source>Navigation</source>
+        <translation>导航</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="127"/>
+        <source>Communication</source>
+        <translation>通信</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="128"/>
+        <source>Remote sensing</source>
+        <translation>遥感</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="129"/>
+        <source>Real-scene 3D</source>
+        <translation>实景三维</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="130"/>
+        <source>Monitoring</source>
+        <translation>监测</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="172"/>
+        <source>Project: {name}</source>
+        <translation>项目：{name}</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="172"/>
+        <source>(unsaved)</source>
+        <translation>（未保存）</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="174"/>
+        <source>Base CRS: not set</source>
+        <translation>底座坐标系：未设置</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="178"/>
+        <source>Base CRS: {authid} — {name}</source>
+        <translation>底座坐标系：{authid} — {name}</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="180"/>
+        <source>(not a CGCS2000 Gauss-Krüger zone)</source>
+        <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="183"/>
+        <source>Time axis: not set</source>
+        <translation>时间轴：未设置</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="185"/>
+        <source>Time axis: {start} – {end}</source>
+        <translation>时间轴：{start} – {end}</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="188"/>
+        <source>Other layers: {n}</source>
+        <translation>其他图层：{n}</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="197"/>
+        <source>{section} ({n})</source>
+        <translation>{section}（{n}）</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="210"/>
+        <source>No layers yet</source>
+        <translation>暂无图层</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="225"/>
+        <source>Missing Python packages: {names}</source>
+        <translation>缺少 Python 软件包：{names}</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="230"/>
+        <source>Python packages: all available</source>
+        <translation>Python 软件包：全部可用</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="89"/>
+        <source>Contents</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="95"/>
+        <source>Build</source>
+        <translation>构建</translation>
+    </message>
+</context>
+<context>
+    <name>ExportSceneAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="308"/>
+        <source>Export 3D view as glTF</source>
+        <translation>将三维视图导出为 glTF</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="311"/>
+        <source>Exports a point cloud (thinned to the point budget) with optional extruded buildings as glTF 2.0 binary (.glb: points with normalized 8-bit colours, buildings as meshes) or VTK (.vtp for a cloud, .vtm with buildings). Positions are float32 offsets from a local origin; the origin (real coordinates), the CRS and the axis convention (glTF x = east, y = up, z = −north) are written in the file (glTF asset.extras / VTK field data), so real coordinates = origin + position.</source>
+        <translation>将点云（按点数预算抽稀）及可选的拉伸建筑导出为 glTF 2.0 二进制（.glb：点带归一化 8 位颜色，建筑为网格）或 VTK（点云为 .vtp，含建筑为 .vtm）。坐标为相对局部原点的 float32 偏移；原点（真实坐标）、坐标系和轴向约定（glTF x = 东，y = 上，z = −北）写入文件（glTF asset.extras / VTK 字段数据），因此真实坐标 = 原点 + 位置。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="321"/>
+        <source>3D file</source>
+        <translation>三维文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="321"/>
+        <source>glTF binary (*.glb);;VTK PolyData (*.vtp);;VTK MultiBlock (*.vtm)</source>
+        <translation>glTF 二进制 (*.glb);;VTK PolyData (*.vtp);;VTK MultiBlock (*.vtm)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportBuildingsAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="324"/>
+        <source>Import building footprints</source>
+        <translation>导入建筑物轮廓</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="327"/>
+        <source>Reads building footprints from any OGR vector and maps height (m), floors and use (residential, office, commercial, public, industrial, other) from the common field names in English and Chinese (e.g. height, HEIGHT, 高度, floors, 层数, use, type, 用途); name the fields to override. Implausible heights are treated as unknown, invalid footprints repaired; unknown uses are listed in the log.</source>
+        <translation>从任意 OGR 矢量数据读取建筑物轮廓，并根据常见的中英文字段名（如 height、HEIGHT、高度、floors、层数、use、type、用途）映射高度（米）、层数和用途（住宅、办公、商业、公共、工业、其他）；也可指定字段名。不合理的高度视为未知，无效轮廓会被修复；无法识别的用途列在日志中。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="335"/>
+        <source>Height field (optional)</source>
+        <translation>高度字段（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="335"/>
+        <source>Floors field (optional)</source>
+        <translation>层数字段（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="335"/>
+        <source>Use field (optional)</source>
+        <translation>用途字段（可选）</translation>
+    </message>
+</context>
+<context>
+    <name>ImportCellSitesAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="216"/>
+        <source>Import OpenCelliD cell sites</source>
+        <translation>导入 OpenCelliD 基站</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="219"/>
+        <source>Reads an OpenCelliD export (radio, mcc, net, area, cell, unit, lon, lat, range, samples, changeable, created, updated, averageSignal; with or without the header line, plain or gzipped). Times are Unix seconds, read as UTC; an averageSignal of 0 means unknown. Duplicated cells keep the latest update.</source>
+        <translation>读取 OpenCelliD 导出文件（radio、mcc、net、area、cell、unit、lon、lat、range、samples、changeable、created、updated、averageSignal；有无表头均可，可为 gzip 压缩）。时间为 Unix 秒，按 UTC 读取；averageSignal 为 0 表示未知。重复的小区保留最近更新的记录。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportDriveTestAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="245"/>
+        <source>Import drive test</source>
+        <translation>导入路测数据</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="248"/>
+        <source>Reads a drive-test measurement CSV (comma, semicolon or tab separated; UTF-8, GBK or UTF-16) and maps its columns to time, lon, lat, RSRP (dBm), RSRQ (dB), SINR (dB), RSSI, PCI, cell id, EARFCN, TAC, technology and speed, accepting the common header spellings of drive-test tools in English and Chinese. The log says which column was used for which field and which were not used. Give a mapping such as &apos;rsrp_dbm=Serving RSRP;time=UTC&apos; to override. Values outside the 3GPP TS 36.133 reporting ranges are set to empty and counted.</source>
+        <translation>读取路测测量 CSV（逗号、分号或制表符分隔；UTF-8、GBK 或 UTF-16 编码），将各列映射为时间、经度、纬度、RSRP（dBm）、RSRQ（dB）、SINR（dB）、RSSI、PCI、小区标识、EARFCN、TAC、制式和速度，支持常见路测工具的中英文表头写法。日志会说明每个字段使用了哪一列以及哪些列未使用。可用 'rsrp_dbm=Serving RSRP;time=UTC' 形式的映射覆盖。超出 3GPP TS 36.133 上报范围的值置为空并计数。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="258"/>
+        <source>Column mapping (field=column;…)</source>
+        <translation>列映射（字段=列;…）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="267"/>
+        <source>Mapping item &apos;{item}&apos; is not field=column</source>
+        <translation>映射项 '{item}' 不是 字段=列 的形式</translation>
+    </message>
+</context>
+<context>
+    <name>ImportGpxAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="192"/>
+        <source>Import GPX</source>
+        <translation>导入 GPX</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="195"/>
+        <source>Reads the waypoints, track points and tracks of a GPX 1.0/1.1 file (WGS 84, UTC times).</source>
+        <translation>读取 GPX 1.0/1.1 文件中的航点、轨迹点和轨迹（WGS 84，UTC 时间）。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportImageryAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="398"/>
+        <source>Spectral indices from imagery</source>
+        <translation>由影像计算光谱指数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="401"/>
+        <source>Computes NDVI = (NIR − Red)/(NIR + Red) (Rouse et al. 1974), NDBI = (SWIR1 − NIR)/(SWIR1 + NIR) (Zha et al. 2003) and NDWI = (Green − NIR)/(Green + NIR) (McFeeters 1996) from a multiband image, on surface reflectance: Sentinel-2 L2A (B3 green, B4 red, B8 NIR, B11 SWIR1; (DN − 1000)/10000 from baseline 04.00), Landsat 8/9 Collection 2 Level-2 (SR_B3, SR_B4, SR_B5, SR_B6; DN × 0.0000275 − 0.2) or GF-2 PMS (B2, B3, B4; no SWIR, so no NDBI). Bands are found by their descriptions, else by the sensor's standard order. Float32 GeoTIFFs, nodata −9999, written block by block.</source>
+        <translation>基于地表反射率由多波段影像计算 NDVI = (NIR − Red)/(NIR + Red)（Rouse 等，1974）、NDBI = (SWIR1 − NIR)/(SWIR1 + NIR)（Zha 等，2003）和 NDWI = (Green − NIR)/(Green + NIR)（McFeeters，1996）：Sentinel-2 L2A（B3 绿、B4 红、B8 近红外、B11 短波红外 1；自处理基线 04.00 起为 (DN − 1000)/10000）、Landsat 8/9 Collection 2 Level-2（SR_B3、SR_B4、SR_B5、SR_B6；DN × 0.0000275 − 0.2）或高分二号 PMS（B2、B3、B4；无短波红外，因此无 NDBI）。波段按其描述识别，否则按传感器的标准顺序。输出 Float32 GeoTIFF，无效值 −9999，按块写入。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="411"/>
+        <source>Multiband image</source>
+        <translation>多波段影像</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="416"/>
+        <source>Sensor</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="416"/>
+        <source>Detect</source>
+        <translation>自动识别</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="416"/>
+        <source>GF-2 PMS</source>
+        <translation>高分二号 PMS</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="424"/>
+        <source>CRS to assign when the file has none</source>
+        <translation>文件无坐标系时指定的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="442"/>
+        <source>Sensor: {sensor}</source>
+        <translation>传感器：{sensor}</translation>
+    </message>
+</context>
+<context>
+    <name>ImportNmeaAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="147"/>
+        <source>Import NMEA log</source>
+        <translation>导入 NMEA 日志</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="150"/>
+        <source>Reads an NMEA 0183 log (GGA, RMC, GSA, GSV, ZDA; talkers GP GPS, BD/GB BeiDou, GA Galileo, GL GLONASS, GN multi-GNSS, GQ QZSS) with checksums verified. One point per epoch (UTC time, WGS 84 position, altitude, fix quality, satellites used, HDOP/PDOP/VDOP, satellites in view per constellation, mean C/N0 in dB-Hz) and, optionally, a table of the satellites in view (PRN, elevation, azimuth, C/N0). The date comes from RMC or ZDA and is carried across midnight. Lines with bad checksums or too few fields are skipped and counted.</source>
+        <translation>读取 NMEA 0183 日志（GGA、RMC、GSA、GSV、ZDA；发送端 GP 为 GPS，BD/GB 为北斗，GA 为伽利略，GL 为格洛纳斯，GN 为多系统，GQ 为 QZSS）并校验校验和。每个历元输出一个点（UTC 时间、WGS 84 位置、高程、定位质量、使用卫星数、HDOP/PDOP/VDOP、各系统可见卫星数、平均载噪比 dB-Hz），并可选输出可见卫星表（PRN、高度角、方位角、载噪比）。日期取自 RMC 或 ZDA，并跨午夜延续。校验和错误或字段不足的行会被跳过并计数。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPsAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="291"/>
+        <source>Import InSAR PS points</source>
+        <translation>导入 InSAR PS 点</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="294"/>
+        <source>Reads persistent scatterers from an EGMS CSV (L2a, L2b or L3; comma or semicolon separated; date columns YYYYMMDD) or from a point layer with D_YYYYMMDD / DYYYYMMDD fields (the QGIS InSAR viewer convention). Writes the points with their attributes (velocity in mm/yr) and one D_YYYYMMDD field per epoch (displacement in mm). EGMS positions come from latitude/longitude, else easting/northing in ETRS89-LAEA (EPSG:3035) unless another CRS is assigned.</source>
+        <translation>从 EGMS CSV（L2a、L2b 或 L3；逗号或分号分隔；日期列为 YYYYMMDD）或带有 D_YYYYMMDD / DYYYYMMDD 字段的点图层（QGIS InSAR 查看插件的约定）读取永久散射体。输出带属性的点（速率单位 mm/年），每个时相一个 D_YYYYMMDD 字段（形变量单位 mm）。EGMS 位置取自纬度/经度，否则取自 ETRS89-LAEA（EPSG:3035）中的东坐标/北坐标，除非另行指定坐标系。</translation>
+    </message>
+</context>
+<context>
+    <name>ImportSourceAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="53"/>
+        <source>Input file</source>
+        <translation>输入文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="66"/>
+        <source>CRS to assign when the file has none</source>
+        <translation>文件无坐标系时指定的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="69"/>
+        <source>Reproject to (optional)</source>
+        <translation>重投影到（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="74"/>
+        <source>Records read</source>
+        <translation>读取的记录数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="75"/>
+        <source>Lines skipped</source>
+        <translation>跳过的行数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="112"/>
+        <source>Canceled: no output was written.</source>
+        <translation>已取消：未写入任何输出。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="124"/>
+        <source>GNSS epochs</source>
+        <translation>GNSS 历元</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="124"/>
+        <source>Satellites in view</source>
+        <translation>可见卫星</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="163"/>
+        <source>Waypoints</source>
+        <translation>航点</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="163"/>
+        <source>Track points</source>
+        <translation>轨迹点</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="163"/>
+        <source>Tracks and routes</source>
+        <translation>轨迹与路线</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="201"/>
+        <source>Cell sites</source>
+        <translation>基站</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="230"/>
+        <source>Drive-test measurements</source>
+        <translation>路测测量点</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="276"/>
+        <source>PS points</source>
+        <translation>PS 点</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="309"/>
+        <source>Buildings</source>
+        <translation>建筑物</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="358"/>
+        <source>Point-cloud extent</source>
+        <translation>点云范围</translation>
+    </message>
+</context>
+<context>
+    <name>IndexPointCloudAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="374"/>
+        <source>Index point cloud</source>
+        <translation>索引点云</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/import_sources.py" line="377"/>
+        <source>Adds a LAS/LAZ/COPC file to the base as its extent polygon with point count, CRS, height range, density and the classes present (points streamed in chunks). A file without a CRS record is indexed only with the CRS you assign: it is never guessed.</source>
+        <translation>将 LAS/LAZ/COPC 文件以其范围多边形加入底座，并附点数、坐标系、高程范围、密度和包含的类别（分块流式读取点）。没有坐标系记录的文件只有在您指定坐标系后才会被索引：绝不猜测。</translation>
+    </message>
+</context>
+<context>
+    <name>PointCloudInfoAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="107"/>
+        <source>Point cloud information</source>
+        <translation>点云信息</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="80"/>
+        <source>las,laz,copc,lidar,header,metadata,crs,classification</source>
+        <translation>las,laz,copc,激光雷达,文件头,元数据,坐标系,分类</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="83"/>
+        <source>Reads the header of a LAS 1.0–1.4, LAZ or COPC point-cloud file (with laspy) and writes a one-row table: format and version, point format, point count and returns, bounds (x/y/z min and max, in the units of the file's CRS), scale factors, the CRS records found (WKT, GeoTIFF keys, both, or none: a missing CRS is reported, never guessed), RGB, extra-bytes dimensions, GPS time type, software and creation date.
 
 With 'Count points per class' the points are streamed in chunks of one million and counted per ASPRS classification code (the 'classes' field, code:count pairs); memory stays bounded whatever the file size.</source>
-            <translation>使用 laspy 读取 LAS 1.0–1.4、LAZ 或 COPC 点云文件的文件头，并输出一行表格：格式与版本、点格式、点数与回波数、范围（x/y/z 最小值与最大值，单位为文件坐标系的单位）、缩放系数、找到的坐标系记录（WKT、GeoTIFF 键、两者皆有或没有：缺失的坐标系会被报告，绝不猜测）、RGB、额外字节维度、GPS 时间类型、生成软件与创建日期。
+        <translation>使用 laspy 读取 LAS 1.0–1.4、LAZ 或 COPC 点云文件的文件头，并输出一行表格：格式与版本、点格式、点数与回波数、范围（x/y/z 最小值与最大值，单位为文件坐标系的单位）、缩放系数、找到的坐标系记录（WKT、GeoTIFF 键、两者皆有或没有：缺失的坐标系会被报告，绝不猜测）、RGB、额外字节维度、GPS 时间类型、生成软件与创建日期。
 
 勾选“按类别统计点数”时，点以每块一百万点的方式流式读取，并按 ASPRS 分类代码计数（“classes”字段，格式为 代码:点数）；无论文件多大，内存占用都保持有界。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="96" />
-            <source>Point cloud file</source>
-            <translation>点云文件</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="96" />
-            <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
-            <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="104" />
-            <source>Count points per class</source>
-            <translation>按类别统计点数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="114" />
-            <source>Point count</source>
-            <translation>点数</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="115" />
-            <source>CRS (authority id or name)</source>
-            <translation>坐标系（机构代码或名称）</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="116" />
-            <source>File format</source>
-            <translation>文件格式</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="128" />
-            <source>No point cloud file was given.</source>
-            <translation>未指定点云文件。</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="136" />
-            <source>{file}: {message}</source>
-            <translation>{file}：{message}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/point_cloud_info.py" line="137" />
-            <source>{file}: {format} {version}, point format {pf}, {count} points</source>
-            <translation>{file}：{format} {version}，点格式 {pf}，共 {count} 个点</translation>
-        </message>
-    </context>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="96"/>
+        <source>Point cloud file</source>
+        <translation>点云文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="96"/>
+        <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
+        <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="104"/>
+        <source>Count points per class</source>
+        <translation>按类别统计点数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="114"/>
+        <source>Point count</source>
+        <translation>点数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="115"/>
+        <source>CRS (authority id or name)</source>
+        <translation>坐标系（机构代码或名称）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="116"/>
+        <source>File format</source>
+        <translation>文件格式</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="128"/>
+        <source>No point cloud file was given.</source>
+        <translation>未指定点云文件。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="136"/>
+        <source>{file}: {message}</source>
+        <translation>{file}：{message}</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/point_cloud_info.py" line="137"/>
+        <source>{file}: {format} {version}, point format {pf}, {count} points</source>
+        <translation>{file}：{format} {version}，点格式 {pf}，共 {count} 个点</translation>
+    </message>
+</context>
+<context>
+    <name>PointCloudSurfacesAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="94"/>
+        <source>Point cloud to DSM/DTM/nDSM</source>
+        <translation>点云生成 DSM/DTM/nDSM</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="97"/>
+        <source>dsm,dtm,ndsm,dem,terrain,ground,lidar,las,laz,raster,height</source>
+        <translation>dsm,dtm,ndsm,dem,地形,地面,激光雷达,las,laz,栅格,高度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="100"/>
+        <source>Streams a LAS/LAZ/COPC point cloud chunk by chunk (memory bounded by the raster, not the file) and writes three float32 GeoTIFFs on one grid of the chosen cell size (metres of the output CRS), nodata −9999:
+• DSM: highest point per cell, noise (classes 7 and 18) excluded; empty cells stay nodata.
+• DTM: mean height of the ground points (ASPRS class 2) per cell. When the cloud has no ground class (or 'Ground filter' is 'always'), the lowest point per cell cleaned by a progressive morphological filter (Zhang et al. 2003) with windows up to the filter window — make it wider than the smallest side of the largest building. Gaps under buildings are interpolated linearly from the ground around them, up to the fill distance; farther cells stay nodata.
+• nDSM: DSM − DTM, clipped at 0: the height of buildings and trees above the ground.
+A file without a CRS record gets the CRS you assign (it is never guessed); give an output CRS to reproject the points first.</source>
+        <translation>分块流式读取 LAS/LAZ/COPC 点云（内存取决于栅格而非文件大小），在所选像元大小（输出坐标系的米）的同一格网上写出三个 float32 GeoTIFF，无数据值 −9999：
+• DSM：每个像元的最高点，不含噪声（类别 7 和 18）；无点像元保持无数据。
+• DTM：每个像元地面点（ASPRS 类别 2）的平均高程。点云没有地面类别（或“地面滤波”为“始终”）时，取每个像元的最低点并用渐进形态学滤波（Zhang 等 2003）清理，窗口最大为滤波窗口——应大于最大建筑的短边。建筑下方的空缺由周围地面线性插值，最远至填补距离；更远的像元保持无数据。
+• nDSM：DSM − DTM，截断于 0：建筑和树木高出地面的高度。
+没有坐标系记录的文件使用您指定的坐标系（绝不猜测）；指定输出坐标系可先对点进行投影转换。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="117"/>
+        <source>Output CRS (reproject the points)</source>
+        <translation>输出坐标系（对点进行投影转换）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="120"/>
+        <source>Cell size (m)</source>
+        <translation>像元大小（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="129"/>
+        <source>Extent (default: the whole cloud)</source>
+        <translation>范围（默认：整个点云）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <source>Ground filter</source>
+        <translation>地面滤波</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <source>Automatic: ground class 2 when present, else the morphological filter</source>
+        <translation>自动：有地面类 2 时使用它，否则使用形态学滤波</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <source>Always the morphological filter</source>
+        <translation>始终使用形态学滤波</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <source>Never: ground class 2 only</source>
+        <translation>从不：仅使用地面类 2</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="144"/>
+        <source>Ground filter window (m)</source>
+        <translation>地面滤波窗口（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="144"/>
+        <source>Fill DTM gaps up to (m from measured ground)</source>
+        <translation>DTM 空缺填补距离（距实测地面的米数）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="153"/>
+        <source>DSM (surface)</source>
+        <translation>DSM（地表）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="154"/>
+        <source>DTM (terrain)</source>
+        <translation>DTM（地形）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="155"/>
+        <source>nDSM (height above ground)</source>
+        <translation>nDSM（离地高度）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="156"/>
+        <source>Ground from</source>
+        <translation>地面来源</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="157"/>
+        <source>Columns</source>
+        <translation>列数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="158"/>
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="174"/>
+        <source>The extent is taken in the point cloud&apos;s CRS (given in {crs}).</source>
+        <translation>范围按点云坐标系解释（给定坐标系为 {crs}）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="192"/>
+        <source>{file} has no CRS record and none was assigned: the rasters are written without a CRS.</source>
+        <translation>{file} 没有坐标系记录，也未指定坐标系：写出的栅格不带坐标系。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="198"/>
+        <source>ground class 2</source>
+        <translation>地面类 2</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="199"/>
+        <source>progressive morphological filter</source>
+        <translation>渐进形态学滤波</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="202"/>
+        <source>{cols} × {rows} cells of {size} m; DTM from {method}; {valid} of {cells} cells have a DTM.</source>
+        <translation>{cols} × {rows} 个 {size} 米像元；DTM 来自{method}；{cells} 个像元中 {valid} 个有 DTM 值。</translation>
+    </message>
+</context>
+<context>
+    <name>RenderSceneAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
+        <source>Render 3D scene to image</source>
+        <translation>将三维场景渲染为图像</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="225"/>
+        <source>Renders a point cloud — thinned evenly to the point budget (voxel decimation) — with optional extruded building footprints to a PNG image, offscreen (PyVista/VTK, no display needed). Colours: RGB, ASPRS classification (standard palette, with a legend), elevation or intensity (2nd–98th percentile ramp), with eye-dome lighting for depth. Camera: top (north up) or oblique from each side, or your own camera (position and focal point in the cloud's CRS). An optional DTM is drawn as a terrain surface under the buildings. Coordinates are shifted to a local origin before rendering, so large projected coordinates do not jitter.</source>
+        <translation>将点云（按点数预算均匀抽稀，体素抽稀）及可选的拉伸建筑轮廓离屏渲染为 PNG 图像（PyVista/VTK，无需显示器）。着色：RGB、ASPRS 分类（标准配色并带图例）、高程或强度（第 2–98 百分位色带），并以眼穹光照（EDL）增强深度感。相机：顶视（北向上）或从各方向斜视，或自定义相机（点云坐标系中的位置和焦点）。可选的 DTM 作为建筑下方的地形表面绘制。渲染前坐标平移到局部原点，大数值投影坐标不会抖动。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <source>Camera</source>
+        <translation>相机</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <source>Oblique from south</source>
+        <translation>自南斜视</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <source>Oblique from east</source>
+        <translation>自东斜视</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <source>Oblique from north</source>
+        <translation>自北斜视</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <source>Oblique from west</source>
+        <translation>自西斜视</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <source>Top</source>
+        <translation>顶视</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="251"/>
+        <source>Camera of your own: position; focal point (x,y,z; x,y,z in the cloud's CRS) — overrides</source>
+        <translation>自定义相机：位置；焦点（x,y,z; x,y,z，点云坐标系）——优先于预设</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="258"/>
+        <source>Width (px)</source>
+        <translation>宽度（像素）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="258"/>
+        <source>Height (px)</source>
+        <translation>高度（像素）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="272"/>
+        <source>Image</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="272"/>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="284"/>
+        <source>The camera &apos;{text}&apos; is not &apos;x,y,z; x,y,z&apos; (position; focal point; optional view-up direction).</source>
+        <translation>相机“{text}”的格式不是“x,y,z; x,y,z”（位置；焦点；可选的向上方向）。</translation>
+    </message>
+</context>
+<context>
+    <name>SceneAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="51"/>
+        <source>Point cloud file</source>
+        <translation>点云文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="51"/>
+        <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
+        <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="59"/>
+        <source>CRS to assign when the file has none</source>
+        <translation>文件无坐标系时指定的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="62"/>
+        <source>Point budget (the cloud is thinned evenly to at most this many points)</source>
+        <translation>点数预算（点云均匀抽稀到至多此点数）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <source>Colour by</source>
+        <translation>着色依据</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <source>RGB</source>
+        <translation>RGB</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <source>Classification</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <source>Elevation</source>
+        <translation>高程</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <source>Intensity</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="85"/>
+        <source>Building footprints to extrude (optional)</source>
+        <translation>要拉伸的建筑轮廓（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="93"/>
+        <source>Building height field (m)</source>
+        <translation>建筑高度字段（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="102"/>
+        <source>DTM to show as a terrain surface (optional)</source>
+        <translation>作为地形表面显示的 DTM（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="107"/>
+        <source>Points in the scene</source>
+        <translation>场景中的点数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="122"/>
+        <source>{shown} of {total} points in the scene.</source>
+        <translation>场景中显示 {total} 个点中的 {shown} 个。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="128"/>
+        <source>{file} has no CRS record and none was assigned: the scene is in the file&apos;s own coordinates (the CRS is never guessed).</source>
+        <translation>{file} 没有坐标系记录，也未指定坐标系：场景使用文件自身的坐标（坐标系绝不猜测）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="157"/>
+        <source>The DTM {name} cannot be read by GDAL.</source>
+        <translation>GDAL 无法读取 DTM {name}。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="159"/>
+        <source>The DTM is reprojected to the point cloud&apos;s CRS.</source>
+        <translation>DTM 已投影转换到点云坐标系。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="174"/>
+        <source>Choose the building height field (fields: {fields}).</source>
+        <translation>请选择建筑高度字段（字段：{fields}）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="179"/>
+        <source>The point cloud has no CRS, so the buildings cannot be placed on it: assign its CRS.</source>
+        <translation>点云没有坐标系，无法在其上放置建筑：请指定其坐标系。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="187"/>
+        <source>{n} buildings without a height were left out.</source>
+        <translation>{n} 栋没有高度的建筑被略去。</translation>
+    </message>
+</context>
+<context>
+    <name>View3DDock</name>
+    <message>
+        <location filename="../ui/view3d.py" line="60"/>
+        <source>CityTwin — 3D View</source>
+        <translation>CityTwin — 三维视图</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="77"/>
+        <source>Choose a point cloud and click Load.</source>
+        <translation>请选择点云并点击“加载”。</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="84"/>
+        <source>Right-click a point to see its attributes.</source>
+        <translation>右键单击一个点以查看其属性。</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="108"/>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="114"/>
+        <source>Point budget: the cloud is thinned evenly to at most this many points</source>
+        <translation>点数预算：点云均匀抽稀到至多此点数</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="115"/>
+        <source>Load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="117"/>
+        <source>Map extent</source>
+        <translation>地图范围</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="118"/>
+        <source>Load the part of the cloud inside the 2D map&apos;s extent</source>
+        <translation>加载二维地图范围内的点云部分</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="128"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="128"/>
+        <source>RGB</source>
+        <translation>RGB</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="128"/>
+        <source>Classification</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="128"/>
+        <source>Elevation</source>
+        <translation>高程</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="128"/>
+        <source>Intensity</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="134"/>
+        <source>Oblique from south</source>
+        <translation>自南斜视</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="134"/>
+        <source>Oblique from east</source>
+        <translation>自东斜视</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="134"/>
+        <source>Oblique from north</source>
+        <translation>自北斜视</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="134"/>
+        <source>Oblique from west</source>
+        <translation>自西斜视</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="134"/>
+        <source>Top</source>
+        <translation>顶视</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="139"/>
+        <source>Show on map</source>
+        <translation>在地图上显示</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="140"/>
+        <source>Zoom the 2D map to the loaded cloud</source>
+        <translation>将二维地图缩放到已加载的点云</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="142"/>
+        <source>Image…</source>
+        <translation>图像…</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="144"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="146"/>
+        <source>Separate window</source>
+        <translation>独立窗口</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="147"/>
+        <source>Open the cloud in a viewer window of its own process</source>
+        <translation>在独立进程的查看器窗口中打开点云</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="197"/>
+        <source>Open a point cloud</source>
+        <translation>打开点云</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="197"/>
+        <source>Point clouds (*.las *.laz *.copc.laz)</source>
+        <translation>点云 (*.las *.laz *.copc.laz)</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="223"/>
+        <source>The interactive 3D view cannot start here ({error}). Showing an offscreen image instead; &apos;Separate window&apos; opens a viewer in its own process.</source>
+        <translation>交互式三维视图无法在此启动（{error}）。改为显示离屏图像；“独立窗口”可在独立进程中打开查看器。</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="253"/>
+        <source>No point cloud chosen.</source>
+        <translation>未选择点云。</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="258"/>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="273"/>
+        <source>CityTwin: reading a point cloud</source>
+        <translation>CityTwin：正在读取点云</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="288"/>
+        <source>Could not read the point cloud: {error}</source>
+        <translation>无法读取点云：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="291"/>
+        <source>Canceled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="315"/>
+        <source>{shown} of {total} points shown ({name}).</source>
+        <translation>显示 {total} 个点中的 {shown} 个（{name}）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="408"/>
+        <source>Save a 3D image</source>
+        <translation>保存三维图像</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="408"/>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="414"/>
+        <source>The image could not be written: {error}</source>
+        <translation>无法写出图像：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="416"/>
+        <source>Image written: {path}</source>
+        <translation>图像已写出：{path}</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="421"/>
+        <source>Export the 3D view</source>
+        <translation>导出三维视图</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="421"/>
+        <source>glTF binary (*.glb);;VTK (*.vtp *.vtm)</source>
+        <translation>glTF 二进制 (*.glb);;VTK (*.vtp *.vtm)</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="429"/>
+        <source>The export failed: {error}</source>
+        <translation>导出失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="431"/>
+        <source>Exported: {path}</source>
+        <translation>已导出：{path}</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="449"/>
+        <source>Opening a separate viewer window…</source>
+        <translation>正在打开独立的查看器窗口…</translation>
+    </message>
+</context>
+<context>
+    <name>_PointCloudAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="50"/>
+        <source>Point cloud file</source>
+        <translation>点云文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="50"/>
+        <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
+        <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="58"/>
+        <source>CRS to assign when the file has none</source>
+        <translation>文件无坐标系时指定的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="65"/>
+        <source>No point cloud file was given.</source>
+        <translation>未提供点云文件。</translation>
+    </message>
+</context>
 </TS>

@@ -22,7 +22,6 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
 from ..qgis_frames import source_to_frame
@@ -202,12 +201,7 @@ def parse_camera(text: str) -> dict | None:
     except ValueError:
         vectors = []
     if len(vectors) not in (2, 3) or any(len(v) != 3 for v in vectors):
-        raise QgsProcessingException(
-            QCoreApplication.translate(
-                "RenderSceneAlgorithm",
-                "The camera '{text}' is not 'x,y,z; x,y,z' (position; focal point; optional view-up direction).",
-            ).format(text=text)
-        )
+        raise ValueError(text)
     camera = {"position": vectors[0], "focal_point": vectors[1]}
     if len(vectors) == 3:
         camera["view_up"] = vectors[2]
@@ -284,15 +278,20 @@ class RenderSceneAlgorithm(SceneAlgorithm):
     ) -> dict[str, Any]:
         from ...twin.render import render_png
 
+        try:
+            camera = parse_camera(self.parameterAsString(parameters, self.CAMERA_SPEC, context))
+        except ValueError as exc:
+            raise QgsProcessingException(
+                self.tr(
+                    "The camera '{text}' is not 'x,y,z; x,y,z' (position; focal point; optional view-up direction)."
+                ).format(text=str(exc))
+            ) from None
+        camera = camera or CAMERAS[self.parameterAsEnum(parameters, self.CAMERA, context)]
         scene = self.make_scene(parameters, context, feedback)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         size = (
             self.parameterAsInt(parameters, self.WIDTH, context),
             self.parameterAsInt(parameters, self.HEIGHT, context),
-        )
-        camera = (
-            parse_camera(self.parameterAsString(parameters, self.CAMERA_SPEC, context))
-            or (CAMERAS[self.parameterAsEnum(parameters, self.CAMERA, context)])
         )
         render_png(scene, output, camera=camera, size=size)
         feedback.setProgress(100)

@@ -113,6 +113,12 @@ def test_dock_and_toolbox_speak_chinese_under_zh_cn(zh_cn_locale, iface, project
         alg = QgsApplication.processingRegistry().algorithmById("citytwin:pointcloudinfo")
         assert alg.displayName() == "点云信息"
         assert alg.group() == "实景三维"
+        heights = QgsApplication.processingRegistry().algorithmById("citytwin:buildingheights")
+        assert heights.displayName() == "由点云计算建筑高度"
+        plugin.view3d_action.trigger()  # the 3D View dock, created on first use
+        events()
+        assert plugin.view3d.windowTitle() == "CityTwin — 三维视图"
+        assert plugin.view3d.load_button.text() == "加载"
     finally:
         plugin.unload()
         events()
