@@ -52,6 +52,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("rtree", "rtree>=1.0", "spatial index"),
     Requirement("laspy", "laspy>=2.5", "LAS/LAZ/COPC point clouds"),
     Requirement("lazrs", "lazrs>=0.5", "LAZ compression for laspy"),
+    Requirement("numba", "numba>=0.59", "fast point-cloud decimation (compiled kernel)"),
     Requirement("vtk", "vtk>=9.2", "3D rendering"),
     Requirement("pyvista", "pyvista>=0.43", "3D scenes"),
     Requirement("pyvistaqt", "pyvistaqt>=0.11", "the interactive 3D view"),

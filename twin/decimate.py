@@ -63,6 +63,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import voxel_kernel
 from .cloud import PointChunk
 
 #: Sentinel for "no voxel in this column yet" in the column table (far below any z).
@@ -167,6 +168,11 @@ class _VoxelSet:
         ``blocks`` is :func:`_prefilter` of the same cells for this table's columns, when
         it was computed ahead.
         """
+        if voxel_kernel.AVAILABLE:
+            keep, spilled = voxel_kernel.first_new(ix, iy, iz, self.nx, self.ny, self.zlow, self.mask)
+            if spilled.size:
+                self._spill_first_new(spilled, ix, iy, iz, keep)
+            return keep
         keep = np.zeros(ix.shape[0], dtype=bool)
         for block in blocks if blocks is not None else _prefilter(ix, iy, iz, self.nx, self.ny):
             self._block(
@@ -176,6 +182,21 @@ class _VoxelSet:
                 iz[block.start : block.stop],
                 keep[block.start : block.stop],
             )
+        return keep
+
+    def first_new_raw(
+        self, xi: np.ndarray, yi: np.ndarray, zi: np.ndarray, origin: np.ndarray, edges: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`first_new` of a file's integer coordinates, voxels ``(raw - origin) // edges`` (compiled)."""
+        keep, spilled = voxel_kernel.raw_first_new(xi, yi, zi, origin, edges, self.nx, self.ny, self.zlow, self.mask)
+        if spilled.size:
+            cells = [
+                (np.asarray(raw)[spilled].astype(np.int64) - int(o)) // int(e)
+                for raw, o, e in zip((xi, yi, zi), origin, edges)
+            ]
+            new = np.zeros(spilled.size, dtype=bool)
+            self._spill_first_new(np.arange(spilled.size), *cells, new)
+            keep[spilled[new]] = True
         return keep
 
     def _block(self, block: _Block, ix: np.ndarray, iy: np.ndarray, iz: np.ndarray, keep: np.ndarray) -> None:
@@ -420,7 +441,8 @@ class PreparedCells:
     ix: np.ndarray
     iy: np.ndarray
     iz: np.ndarray
-    blocks: list[_Block]
+    blocks: list[_Block] | None  # None with the compiled kernel, which needs no prefilter
+    raw: bool = False  # ix, iy, iz are a file's integer coordinates (compiled kernel)
 
 
 class VoxelDecimator:
@@ -571,9 +593,13 @@ class VoxelDecimator:
         k = self._k
         if not k or xi.shape[0] == 0:
             return None
+        if voxel_kernel.AVAILABLE:
+            return PreparedCells(k, xi, yi, zi, None, raw=True)  # the kernel finds the voxels itself
         return self._prepared(k, self._lattice.raw_cells(xi, yi, zi, k))
 
     def _prepared(self, k: int, cells: tuple[np.ndarray, ...]) -> PreparedCells:
+        if voxel_kernel.AVAILABLE:
+            return PreparedCells(k, *cells, blocks=None)
         nx, ny = self._lattice.columns(k)
         return PreparedCells(k, *cells, blocks=_prefilter(*cells, nx, ny))
 
@@ -617,7 +643,12 @@ class VoxelDecimator:
             self._count += len(chunk)
 
     def _thin_into_set(self, chunk: PointChunk, prepared: PreparedCells | None = None) -> None:
-        if prepared is not None and prepared.k == self._k:
+        if prepared is not None and prepared.k == self._k and prepared.raw:
+            lattice = self._lattice
+            keep = self._set.first_new_raw(
+                prepared.ix, prepared.iy, prepared.iz, lattice.raw_origin, lattice.edges(self._k)
+            )
+        elif prepared is not None and prepared.k == self._k:
             keep = self._set.first_new(prepared.ix, prepared.iy, prepared.iz, prepared.blocks)
         else:
             keep = self._set.first_new(*self._lattice.cells(chunk.x, chunk.y, chunk.z, self._k))

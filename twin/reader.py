@@ -21,17 +21,20 @@ or geographic 3D) x, y and z are transformed together; otherwise only x/y are tr
 a compound source reprojected to a 2D target gives the compound "target + source
 vertical CRS", because z is still in the source's vertical datum.
 
-Speed: no prefetch thread. Measured on a 2-core machine, reading one chunk ahead in a
-thread made a LAS read+decimate about 10 % slower (the decimation is many short NumPy calls,
-and handing the GIL and the caches back and forth costs more than the overlap gains) and
-did not help LAZ (laspy's lazrs backend already decompresses on every core). What pays is
-less work per point: voxels are computed from the file's integer coordinates, and
-coordinates and attributes are only built for the points the decimator keeps.
+Speed: the voxel test runs in a compiled kernel (:mod:`citytwin.twin.voxel_kernel`,
+numba) when numba is installed, and chunk i is then decimated on one worker thread while
+chunk i+1 is read (the kernel releases the GIL). Without numba the NumPy path runs on the
+calling thread only: measured on a 2-core machine, a thread made it about 10 % slower
+(many short NumPy calls hand the GIL back and forth). What pays besides: voxels are
+computed from the file's integer coordinates, and coordinates and attributes are only
+built for the points the decimator keeps.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
+from . import voxel_kernel
 from .cloud import LocalCloud, PointChunk
 from .crs import CrsReport, read_crs_report
 from .decimate import VoxelDecimator, concat_chunks
@@ -665,18 +669,33 @@ def read_cloud(
         expected_points=plan.point_count if not (plan.filters or plan.copc_query) else None,
     )
 
-    total = plan.point_count
-    done = 0
-    for piece in _pieces(plan, int(chunk_size), need_xyz=not raw):
-        check_canceled(is_canceled)
+    def add(piece: _Piece) -> None:
         prepared = None
         if raw and len(piece):
             rows = piece.record.array if piece.index is None else piece.record.array[piece.index]
             prepared = decimator.prepare_raw(rows["X"], rows["Y"], rows["Z"])
         decimator.add(_LazyChunk(piece, plan.names), prepared)
-        done += piece.read
-        if not plan.copc_query and total:
-            progress(0.95 * min(done / total, 1.0))
+
+    total = plan.point_count
+    done = 0
+    # With the compiled kernel (which releases the GIL) chunk i is decimated on a worker
+    # thread while chunk i+1 is read; one worker keeps the stream order. Without it the
+    # NumPy decimation holds the GIL in many short calls and a thread only costs (see above).
+    with ThreadPoolExecutor(max_workers=1) if voxel_kernel.AVAILABLE else contextlib.nullcontext() as pool:
+        pending = None
+        for piece in _pieces(plan, int(chunk_size), need_xyz=not raw):
+            check_canceled(is_canceled)
+            if pending is not None:
+                pending.result()
+            if pool is None:
+                add(piece)
+            else:
+                pending = pool.submit(add, piece)
+            done += piece.read
+            if not plan.copc_query and total:
+                progress(0.95 * min(done / total, 1.0))
+        if pending is not None:
+            pending.result()
     check_canceled(is_canceled)
     points = decimator.result()
     common = {

@@ -118,6 +118,7 @@ def test_view3d_dock_on_the_sample_base_in_real_qgis(tmp_path, plugin_zip, artif
     assert result["dock_visible"] and result["loaded"]
     assert result["current"] == str(laz) and str(laz) in result["sources"]
     assert result["interactive"], result["view_error"]  # Xvfb has OpenGL (Mesa): the real widget
+    assert result["compiled_decimation"]
     assert result["view_pixels_std"] > 10
     assert result["points_shown"] == laspy.open(laz).header.point_count  # under the 2M budget: all
     assert [label.split(" ")[0] for label in result["legend"]] == ["2", "5", "6", "9"]

@@ -11,6 +11,18 @@ from citytwin.twin.decimate import VoxelDecimator, decimate, estimate_voxel_size
 EXTENT = (440_000.0, 4_420_000.0, 30.0, 440_400.0, 4_420_300.0, 80.0)
 
 
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def decimation_path(request, monkeypatch):
+    """Every test runs on both implementations of the voxel test: numba's and NumPy's."""
+    from citytwin.twin import voxel_kernel
+
+    if request.param == "compiled":
+        assert voxel_kernel.AVAILABLE, "numba is missing: it is part of the test set-up (requirements.txt)"
+    else:
+        monkeypatch.setattr(voxel_kernel, "AVAILABLE", False)
+    return request.param
+
+
 def _cloud(n: int, seed: int = 5, z_span: float = 2.0) -> PointChunk:
     """Uniform 2.5D points (a gently rough ground) on a 1 cm lattice, with their index as id."""
     rng = np.random.default_rng(seed)
@@ -215,3 +227,30 @@ def test_result_only_once():
         decimator.result()
     with pytest.raises(RuntimeError):
         decimator.add(_cloud(10))
+
+
+def test_compiled_and_numpy_paths_give_the_same_points(monkeypatch, tmp_path, decimation_path):
+    """The numba kernel and the NumPy rounds are two implementations of one rule: same
+    points, in the same order, through the reader's raw path (threads) and the float path."""
+    if decimation_path != "compiled":
+        pytest.skip("compares the two paths once")
+    from citytwin.twin import voxel_kernel
+    from citytwin.twin.reader import read_cloud
+    from citytwin_testing.lasfiles import write_las
+
+    rng = np.random.default_rng(21)
+    n = 60_000
+    xyz = np.column_stack(
+        [rng.uniform(EXTENT[0], EXTENT[3], n), rng.uniform(EXTENT[1], EXTENT[4], n), rng.uniform(0.0, 300.0, n)]
+    )
+    path = write_las(tmp_path / "tall.las", xyz, np.full(n, 1, dtype=np.uint8))
+    tall = PointChunk(xyz[:, 0].round(2), xyz[:, 1].round(2), xyz[:, 2].round(2), {"id": np.arange(n)})
+    results = {}
+    for available in (True, False):
+        monkeypatch.setattr(voxel_kernel, "AVAILABLE", available)
+        cloud = read_cloud(path, budget=5_000, chunk_size=7_000)
+        streamed, _ = _stream(tall, 4_000, 3_333, headroom=1.0)
+        results[available] = (cloud.real_xyz(), cloud.voxel_size, streamed.attributes["id"])
+    np.testing.assert_array_equal(results[True][0], results[False][0])
+    assert results[True][1] == results[False][1]
+    np.testing.assert_array_equal(results[True][2], results[False][2])

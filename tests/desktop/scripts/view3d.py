@@ -61,6 +61,9 @@ def steps(result):
     dock.load()
     result["loaded"] = wait_until(lambda: dock.cloud is not None and dock._task is None)
     result["interactive"] = dock.plotter is not None
+    from citytwin.twin import voxel_kernel
+
+    result["compiled_decimation"] = voxel_kernel.AVAILABLE  # numba's LLVM beside Mesa's, in QGIS
     result["view_error"] = dock.view_error
     result["status"] = dock.status.text()
     result["points_shown"] = len(dock.cloud)
