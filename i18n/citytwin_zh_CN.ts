@@ -379,17 +379,17 @@ Give either a base description (TOML or JSON: sources and settings; its settings
 <context>
     <name>BuildingHeightsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="249"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="251"/>
         <source>Building heights from point cloud</source>
         <translation>由点云计算建筑高度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="252"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="254"/>
         <source>building,height,roof,footprint,lidar,las,laz,ndsm,storeys</source>
         <translation>建筑,高度,屋顶,轮廓,激光雷达,las,laz,ndsm,楼层</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="255"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="257"/>
         <source>For every building footprint: the points of the cloud inside it (all classes except ground, water and noise), the roof height as a high percentile of their z (the 95th ignores antennas and stray returns), the ground under the footprint (median of the DTM cells inside it; the DTM is interpolated under buildings from the ground around them) and the building height = roof − ground, in metres.
 Output: a copy of the footprint layer with pc_points (points inside), pc_roof_z, pc_ground_z, pc_height_m, pc_height_std (roof roughness) and pc_flag (why a value is missing, e.g. too few points). The input layer is not modified.
 Without a DTM one is made from the same points in the same pass (ground class 2, else a morphological filter). Points are assigned to footprints through a raster of footprint ids, with exact point-in-polygon tests only near the edges: tens of millions of points take seconds.</source>
@@ -398,57 +398,57 @@ Without a DTM one is made from the same points in the same pass (ground class 2,
 未提供 DTM 时，在同一遍读取中由同一点云生成（地面类 2，否则使用形态学滤波）。点通过轮廓编号栅格分配到轮廓，仅在边缘附近做精确的点在多边形内判断：数千万点只需数秒。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="270"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="272"/>
         <source>Building footprints</source>
         <translation>建筑轮廓</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="275"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="277"/>
         <source>DTM in the point cloud&apos;s CRS (default: made from the cloud)</source>
         <translation>点云坐标系下的 DTM（默认：由点云生成）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="280"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="282"/>
         <source>Roof percentile of the points&apos; heights</source>
         <translation>屋顶高度取点高程的百分位数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="290"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="292"/>
         <source>Fewest points for a height</source>
         <translation>计算高度所需的最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="299"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="301"/>
         <source>Cell size of the DTM made from the cloud (m)</source>
         <translation>由点云生成的 DTM 像元大小（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="308"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="310"/>
         <source>Buildings with heights</source>
         <translation>带高度的建筑</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="313"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="315"/>
         <source>Buildings with a height</source>
         <translation>已得到高度的建筑数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="331"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="333"/>
         <source>The DTM {name} cannot be read by GDAL.</source>
         <translation>GDAL 无法读取 DTM {name}。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="347"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="349"/>
         <source>The DTM is resampled (bilinear) to a north-up grid in the point cloud&apos;s CRS.</source>
         <translation>DTM 已按双线性重采样到点云坐标系下的正北格网。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="399"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="401"/>
         <source>{measured} of {total} buildings have a height from the point cloud.</source>
         <translation>{total} 栋建筑中有 {measured} 栋由点云得到了高度。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="405"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="407"/>
         <source>{count} buildings: {flag}</source>
         <translation>{count} 栋建筑：{flag}</translation>
     </message>
@@ -927,22 +927,22 @@ Without a DTM one is made from the same points in the same pass (ground class 2,
 <context>
     <name>ExportSceneAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="308"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="293"/>
         <source>Export 3D view as glTF</source>
         <translation>将三维视图导出为 glTF</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="311"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="296"/>
         <source>Exports a point cloud (thinned to the point budget) with optional extruded buildings as glTF 2.0 binary (.glb: points with normalized 8-bit colours, buildings as meshes) or VTK (.vtp for a cloud, .vtm with buildings). Positions are float32 offsets from a local origin; the origin (real coordinates), the CRS and the axis convention (glTF x = east, y = up, z = −north) are written in the file (glTF asset.extras / VTK field data), so real coordinates = origin + position.</source>
         <translation>将点云（按点数预算抽稀）及可选的拉伸建筑导出为 glTF 2.0 二进制（.glb：点带归一化 8 位颜色，建筑为网格）或 VTK（点云为 .vtp，含建筑为 .vtm）。坐标为相对局部原点的 float32 偏移；原点（真实坐标）、坐标系和轴向约定（glTF x = 东，y = 上，z = −北）写入文件（glTF asset.extras / VTK 字段数据），因此真实坐标 = 原点 + 位置。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="321"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="306"/>
         <source>3D file</source>
         <translation>三维文件</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="321"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="306"/>
         <source>glTF binary (*.glb);;VTK PolyData (*.vtp);;VTK MultiBlock (*.vtm)</source>
         <translation>glTF 二进制 (*.glb);;VTK PolyData (*.vtp);;VTK MultiBlock (*.vtm)</translation>
     </message>
@@ -1190,6 +1190,29 @@ Without a DTM one is made from the same points in the same pass (ground class 2,
     </message>
 </context>
 <context>
+    <name>PointCloudAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="52"/>
+        <source>Point cloud file</source>
+        <translation>点云文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="52"/>
+        <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
+        <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="60"/>
+        <source>CRS to assign when the file has none</source>
+        <translation>文件无坐标系时指定的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="67"/>
+        <source>No point cloud file was given.</source>
+        <translation>未提供点云文件。</translation>
+    </message>
+</context>
+<context>
     <name>PointCloudInfoAlgorithm</name>
     <message>
         <location filename="../processing/algorithms/point_cloud_info.py" line="107"/>
@@ -1259,17 +1282,17 @@ With 'Count points per class' the points are streamed in chunks of one million a
 <context>
     <name>PointCloudSurfacesAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="94"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="96"/>
         <source>Point cloud to DSM/DTM/nDSM</source>
         <translation>点云生成 DSM/DTM/nDSM</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="97"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="99"/>
         <source>dsm,dtm,ndsm,dem,terrain,ground,lidar,las,laz,raster,height</source>
         <translation>dsm,dtm,ndsm,dem,地形,地面,激光雷达,las,laz,栅格,高度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="100"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="102"/>
         <source>Streams a LAS/LAZ/COPC point cloud chunk by chunk (memory bounded by the raster, not the file) and writes three float32 GeoTIFFs on one grid of the chosen cell size (metres of the output CRS), nodata −9999:
 • DSM: highest point per cell, noise (classes 7 and 18) excluded; empty cells stay nodata.
 • DTM: mean height of the ground points (ASPRS class 2) per cell. When the cloud has no ground class (or 'Ground filter' is 'always'), the lowest point per cell cleaned by a progressive morphological filter (Zhang et al. 2003) with windows up to the filter window — make it wider than the smallest side of the largest building. Gaps under buildings are interpolated linearly from the ground around them, up to the fill distance; farther cells stay nodata.
@@ -1282,102 +1305,102 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 没有坐标系记录的文件使用您指定的坐标系（绝不猜测）；指定输出坐标系可先对点进行投影转换。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="117"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="119"/>
         <source>Output CRS (reproject the points)</source>
         <translation>输出坐标系（对点进行投影转换）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="120"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="122"/>
         <source>Cell size (m)</source>
         <translation>像元大小（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="129"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="131"/>
         <source>Extent (default: the whole cloud)</source>
         <translation>范围（默认：整个点云）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
         <source>Ground filter</source>
         <translation>地面滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
         <source>Automatic: ground class 2 when present, else the morphological filter</source>
         <translation>自动：有地面类 2 时使用它，否则使用形态学滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
         <source>Always the morphological filter</source>
         <translation>始终使用形态学滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="132"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
         <source>Never: ground class 2 only</source>
         <translation>从不：仅使用地面类 2</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="144"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="146"/>
         <source>Ground filter window (m)</source>
         <translation>地面滤波窗口（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="144"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="146"/>
         <source>Fill DTM gaps up to (m from measured ground)</source>
         <translation>DTM 空缺填补距离（距实测地面的米数）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="153"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="155"/>
         <source>DSM (surface)</source>
         <translation>DSM（地表）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="154"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="156"/>
         <source>DTM (terrain)</source>
         <translation>DTM（地形）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="155"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="157"/>
         <source>nDSM (height above ground)</source>
         <translation>nDSM（离地高度）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="156"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="158"/>
         <source>Ground from</source>
         <translation>地面来源</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="157"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="159"/>
         <source>Columns</source>
         <translation>列数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="158"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="160"/>
         <source>Rows</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="174"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="176"/>
         <source>The extent is taken in the point cloud&apos;s CRS (given in {crs}).</source>
         <translation>范围按点云坐标系解释（给定坐标系为 {crs}）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="192"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="194"/>
         <source>{file} has no CRS record and none was assigned: the rasters are written without a CRS.</source>
         <translation>{file} 没有坐标系记录，也未指定坐标系：写出的栅格不带坐标系。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="198"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="200"/>
         <source>ground class 2</source>
         <translation>地面类 2</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="199"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="201"/>
         <source>progressive morphological filter</source>
         <translation>渐进形态学滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="202"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="204"/>
         <source>{cols} × {rows} cells of {size} m; DTM from {method}; {valid} of {cells} cells have a DTM.</source>
         <translation>{cols} × {rows} 个 {size} 米像元；DTM 来自{method}；{cells} 个像元中 {valid} 个有 DTM 值。</translation>
     </message>
@@ -1385,72 +1408,72 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 <context>
     <name>RenderSceneAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="207"/>
         <source>Render 3D scene to image</source>
         <translation>将三维场景渲染为图像</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="225"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="210"/>
         <source>Renders a point cloud — thinned evenly to the point budget (voxel decimation) — with optional extruded building footprints to a PNG image, offscreen (PyVista/VTK, no display needed). Colours: RGB, ASPRS classification (standard palette, with a legend), elevation or intensity (2nd–98th percentile ramp), with eye-dome lighting for depth. Camera: top (north up) or oblique from each side, or your own camera (position and focal point in the cloud's CRS). An optional DTM is drawn as a terrain surface under the buildings. Coordinates are shifted to a local origin before rendering, so large projected coordinates do not jitter.</source>
         <translation>将点云（按点数预算均匀抽稀，体素抽稀）及可选的拉伸建筑轮廓离屏渲染为 PNG 图像（PyVista/VTK，无需显示器）。着色：RGB、ASPRS 分类（标准配色并带图例）、高程或强度（第 2–98 百分位色带），并以眼穹光照（EDL）增强深度感。相机：顶视（北向上）或从各方向斜视，或自定义相机（点云坐标系中的位置和焦点）。可选的 DTM 作为建筑下方的地形表面绘制。渲染前坐标平移到局部原点，大数值投影坐标不会抖动。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
         <source>Oblique from south</source>
         <translation>自南斜视</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
         <source>Oblique from east</source>
         <translation>自东斜视</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
         <source>Oblique from north</source>
         <translation>自北斜视</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
         <source>Oblique from west</source>
         <translation>自西斜视</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="222"/>
         <source>Top</source>
         <translation>顶视</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="251"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="236"/>
         <source>Camera of your own: position; focal point (x,y,z; x,y,z in the cloud's CRS) — overrides</source>
         <translation>自定义相机：位置；焦点（x,y,z; x,y,z，点云坐标系）——优先于预设</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="258"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="243"/>
         <source>Width (px)</source>
         <translation>宽度（像素）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="258"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="243"/>
         <source>Height (px)</source>
         <translation>高度（像素）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="272"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="257"/>
         <source>Image</source>
         <translation>图像</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="272"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="257"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="284"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="269"/>
         <source>The camera &apos;{text}&apos; is not &apos;x,y,z; x,y,z&apos; (position; focal point; optional view-up direction).</source>
         <translation>相机“{text}”的格式不是“x,y,z; x,y,z”（位置；焦点；可选的向上方向）。</translation>
     </message>
@@ -1458,107 +1481,92 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 <context>
     <name>SceneAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="51"/>
-        <source>Point cloud file</source>
-        <translation>点云文件</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="51"/>
-        <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
-        <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="59"/>
-        <source>CRS to assign when the file has none</source>
-        <translation>文件无坐标系时指定的坐标系</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="62"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="48"/>
         <source>Point budget (the cloud is thinned evenly to at most this many points)</source>
         <translation>点数预算（点云均匀抽稀到至多此点数）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="57"/>
         <source>Colour by</source>
         <translation>着色依据</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="57"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="57"/>
         <source>RGB</source>
         <translation>RGB</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="57"/>
         <source>Classification</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="57"/>
         <source>Elevation</source>
         <translation>高程</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="57"/>
         <source>Intensity</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="85"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="71"/>
         <source>Building footprints to extrude (optional)</source>
         <translation>要拉伸的建筑轮廓（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="93"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="79"/>
         <source>Building height field (m)</source>
         <translation>建筑高度字段（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="102"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="88"/>
         <source>DTM to show as a terrain surface (optional)</source>
         <translation>作为地形表面显示的 DTM（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="107"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="93"/>
         <source>Points in the scene</source>
         <translation>场景中的点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="122"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="107"/>
         <source>{shown} of {total} points in the scene.</source>
         <translation>场景中显示 {total} 个点中的 {shown} 个。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="128"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="113"/>
         <source>{file} has no CRS record and none was assigned: the scene is in the file&apos;s own coordinates (the CRS is never guessed).</source>
         <translation>{file} 没有坐标系记录，也未指定坐标系：场景使用文件自身的坐标（坐标系绝不猜测）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="157"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="142"/>
         <source>The DTM {name} cannot be read by GDAL.</source>
         <translation>GDAL 无法读取 DTM {name}。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="159"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="144"/>
         <source>The DTM is reprojected to the point cloud&apos;s CRS.</source>
         <translation>DTM 已投影转换到点云坐标系。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="174"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="159"/>
         <source>Choose the building height field (fields: {fields}).</source>
         <translation>请选择建筑高度字段（字段：{fields}）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="179"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="164"/>
         <source>The point cloud has no CRS, so the buildings cannot be placed on it: assign its CRS.</source>
         <translation>点云没有坐标系，无法在其上放置建筑：请指定其坐标系。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_algorithms.py" line="187"/>
+        <location filename="../processing/algorithms/scene_algorithms.py" line="172"/>
         <source>{n} buildings without a height were left out.</source>
         <translation>{n} 栋没有高度的建筑被略去。</translation>
     </message>
@@ -1774,29 +1782,6 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
         <location filename="../ui/view3d.py" line="449"/>
         <source>Opening a separate viewer window…</source>
         <translation>正在打开独立的查看器窗口…</translation>
-    </message>
-</context>
-<context>
-    <name>_PointCloudAlgorithm</name>
-    <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="50"/>
-        <source>Point cloud file</source>
-        <translation>点云文件</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="50"/>
-        <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
-        <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="58"/>
-        <source>CRS to assign when the file has none</source>
-        <translation>文件无坐标系时指定的坐标系</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="65"/>
-        <source>No point cloud file was given.</source>
-        <translation>未提供点云文件。</translation>
     </message>
 </context>
 </TS>

@@ -39,32 +39,35 @@ if os.environ.get("CITYTWIN_NO_NUMBA", "") in ("", "0"):
 
 if AVAILABLE:
 
+    @njit(cache=True, nogil=True, inline="always")
+    def _visit(i, x, y, z, nx, ny, zlow, mask, keep, spill, n_spill):  # pragma: no cover - compiled
+        """Point ``i`` in voxel (x, y, z): mark it kept if it opens the voxel; returns the spill count."""
+        if x < 0 or x >= nx or y < 0 or y >= ny or z <= -_Z_LIMIT or z >= _Z_LIMIT:
+            spill[n_spill] = i
+            return n_spill + 1
+        c = y * nx + x
+        zl = zlow[c]
+        if zl == _EMPTY:
+            zl = z - _HALF_WINDOW
+            zlow[c] = zl
+        r = z - zl
+        if r < 0 or r >= 64:
+            spill[n_spill] = i
+            return n_spill + 1
+        bit = np.uint64(1) << np.uint64(r)
+        if (mask[c] & bit) == 0:
+            mask[c] |= bit
+            keep[i] = True
+        return n_spill
+
     @njit(cache=True, nogil=True)
     def _first_new(ix, iy, iz, nx, ny, zlow, mask, keep, spill):  # pragma: no cover - compiled
         n_spill = 0
-        one = np.uint64(1)
         for i in range(ix.shape[0]):
             x = ix[i]
             y = iy[i]
             z = iz[i]
-            if x < 0 or x >= nx or y < 0 or y >= ny or z <= -_Z_LIMIT or z >= _Z_LIMIT:
-                spill[n_spill] = i
-                n_spill += 1
-                continue
-            c = y * nx + x
-            zl = zlow[c]
-            if zl == _EMPTY:
-                zl = z - _HALF_WINDOW
-                zlow[c] = zl
-            r = z - zl
-            if r < 0 or r >= 64:
-                spill[n_spill] = i
-                n_spill += 1
-                continue
-            bit = one << np.uint64(r)
-            if (mask[c] & bit) == 0:
-                mask[c] |= bit
-                keep[i] = True
+            n_spill = _visit(i, x, y, z, nx, ny, zlow, mask, keep, spill, n_spill)
         return n_spill
 
     @njit(cache=True, nogil=True, inline="always")
@@ -82,7 +85,6 @@ if AVAILABLE:
     def _raw_first_new(xi, yi, zi, ox, oy, oz, ex, ey, ez, nx, ny, zlow, mask, keep, spill):  # pragma: no cover
         """:func:`_first_new` straight from a LAS file's integer coordinates ``(raw - origin) // edge``."""
         n_spill = 0
-        one = np.uint64(1)
         ix_, iy_, iz_ = 1.0 / ex, 1.0 / ey, 1.0 / ez
         px = py = pz = np.int64(-(2**62))
         for i in range(xi.shape[0]):
@@ -92,24 +94,7 @@ if AVAILABLE:
             if x == px and y == py and z == pz:
                 continue  # the voxel of the point just before (scan lines): never a first point
             px, py, pz = x, y, z
-            if x < 0 or x >= nx or y < 0 or y >= ny or z <= -_Z_LIMIT or z >= _Z_LIMIT:
-                spill[n_spill] = i
-                n_spill += 1
-                continue
-            c = y * nx + x
-            zl = zlow[c]
-            if zl == _EMPTY:
-                zl = z - _HALF_WINDOW
-                zlow[c] = zl
-            r = z - zl
-            if r < 0 or r >= 64:
-                spill[n_spill] = i
-                n_spill += 1
-                continue
-            bit = one << np.uint64(r)
-            if (mask[c] & bit) == 0:
-                mask[c] |= bit
-                keep[i] = True
+            n_spill = _visit(i, x, y, z, nx, ny, zlow, mask, keep, spill, n_spill)
         return n_spill
 
 

@@ -12,30 +12,27 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
-from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
+from ..qgis_algorithm import cancel_check, progress_callback
 from ..qgis_frames import source_to_frame
+from .terrain_algorithms import PointCloudAlgorithm
 
 COLOURS = ("auto", "rgb", "classification", "elevation", "intensity")
 CAMERAS = ("oblique_south", "oblique_east", "oblique_north", "oblique_west", "top")
 HEIGHT_FIELD_GUESSES = ("pc_height_m", "height_m", "height", "HEIGHT", "高度")
 
 
-class SceneAlgorithm(CityTwinAlgorithm):
+class SceneAlgorithm(PointCloudAlgorithm):
     """Shared parameters: a point cloud (thinned to a budget), colouring, buildings."""
 
-    INPUT = "INPUT"
-    SOURCE_CRS = "SOURCE_CRS"
     BUDGET = "BUDGET"
     COLOUR = "COLOUR"
     BUILDINGS = "BUILDINGS"
@@ -44,21 +41,10 @@ class SceneAlgorithm(CityTwinAlgorithm):
     OUTPUT = "OUTPUT"
     POINTS = "POINTS"
 
-    GROUP_ID = "realscene3d"
     REQUIRED_MODULES = ("numpy", "laspy", "lazrs", "pyproj", "shapely", "geopandas", "vtk", "pyvista")
 
     def add_scene_parameters(self) -> None:
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.INPUT,
-                self.tr("Point cloud file"),
-                behavior=QgsProcessingParameterFile.Behavior.File,
-                fileFilter=self.tr("Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)"),
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterCrs(self.SOURCE_CRS, self.tr("CRS to assign when the file has none"), optional=True)
-        )
+        self.add_cloud_parameters()
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.BUDGET,
@@ -110,12 +96,11 @@ class SceneAlgorithm(CityTwinAlgorithm):
         from ...twin.reader import read_cloud
         from ...twin.scene import BuildingsLayer, SceneSpec, ground_from_cloud
 
-        path = self.parameterAsFile(parameters, self.INPUT, context)
-        assigned = self.parameterAsCrs(parameters, self.SOURCE_CRS, context)
+        path = self.cloud_path(parameters, context)
         cloud = read_cloud(
             path,
             budget=self.parameterAsInt(parameters, self.BUDGET, context),
-            source_crs=assigned.toWkt() if assigned.isValid() else None,
+            source_crs=self.assigned_crs(parameters, context),
             progress=lambda f: feedback.setProgress(80.0 * f),
             is_canceled=cancel_check(feedback),
         )

@@ -39,7 +39,9 @@ def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str | None:
     return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019) if crs.isValid() else None
 
 
-class _PointCloudAlgorithm(CityTwinAlgorithm):
+class PointCloudAlgorithm(CityTwinAlgorithm):
+    """Shared parameters of algorithms reading a point-cloud file: the file and a CRS to assign."""
+
     INPUT = "INPUT"
     SOURCE_CRS = "SOURCE_CRS"
 
@@ -69,7 +71,7 @@ class _PointCloudAlgorithm(CityTwinAlgorithm):
         return _crs_wkt(self.parameterAsCrs(parameters, self.SOURCE_CRS, context))
 
 
-class PointCloudSurfacesAlgorithm(_PointCloudAlgorithm):
+class PointCloudSurfacesAlgorithm(PointCloudAlgorithm):
     """DSM, DTM and nDSM rasters from a LAS/LAZ/COPC file."""
 
     TARGET_CRS = "TARGET_CRS"
@@ -229,7 +231,7 @@ class PointCloudSurfacesAlgorithm(_PointCloudAlgorithm):
         }
 
 
-class BuildingHeightsAlgorithm(_PointCloudAlgorithm):
+class BuildingHeightsAlgorithm(PointCloudAlgorithm):
     """Footprints with height statistics of the points inside them."""
 
     FOOTPRINTS = "FOOTPRINTS"
