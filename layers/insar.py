@@ -80,7 +80,7 @@ from ..common.progress import (
 from .report import MAX_LISTED_LINES, ReadReport
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     import geopandas as gpd
     import pandas as pd
@@ -346,6 +346,7 @@ class _Collector:
         self.x: list[np.ndarray] = []
         self.y: list[np.ndarray] = []
         self.geometries: list[np.ndarray] = []
+        self.report: ReadReport | None = None
 
     def add_displacement(self, block: np.ndarray) -> None:
         end = self.n + block.shape[0]
@@ -356,6 +357,9 @@ class _Collector:
             self.matrix = grown
         self.matrix[self.n : end] = block
         self.n = end
+
+    def chunk_done(self) -> None:
+        """Called after each chunk is added (the streaming collector hands it on)."""
 
     def displacement(self) -> np.ndarray:
         if self.n < 0.9 * self.matrix.shape[0]:
@@ -590,6 +594,22 @@ def read_egms_csv(
     """
     path = Path(path)
     report = ReadReport(str(path))
+    layout, date_names, dates, position, target_crs = _csv_setup(path, crs, report, progress, is_canceled)
+    collector, report = _read_csv_with_retry(
+        path, layout, date_names, position, chunk_rows, report, progress, is_canceled, None
+    )
+    attributes = _finish_attributes(collector, layout.decimal, report)
+    import geopandas as gpd
+
+    x = np.concatenate(collector.x) if collector.x else np.zeros(0)
+    y = np.concatenate(collector.y) if collector.y else np.zeros(0)
+    dataset = _finish(collector, gpd.points_from_xy(x, y), attributes, target_crs, dates, path, report)
+    progress(1.0)
+    return dataset
+
+
+def _csv_setup(path: Path, crs: Any, report: ReadReport, progress: ProgressCallback, is_canceled: CancelCheck):
+    """Header, date columns, position columns, CRS and line pre-scan of an EGMS CSV."""
     layout = _read_header(path, report)
     date_names, dates = _sorted_dates(layout.names, path, report)
     x_name, y_name, kind = _position_columns(layout.names, path)
@@ -605,33 +625,30 @@ def read_egms_csv(
     _scan_lines(path, layout, sub_progress(progress, 0.0, _SCAN_SHARE), is_canceled)
     if layout.decimal == ",":
         report.note("Numbers with a decimal comma were read.")
+    return layout, date_names, dates, (x_name, y_name, kind), target_crs
+
+
+def _read_csv_with_retry(path, layout, date_names, position, chunk_rows, report, progress, is_canceled, make_collector):
     parse_progress = sub_progress(progress, _SCAN_SHARE, 1.0)
     rows = chunk_rows or DEFAULT_CHUNK_ROWS
     try:
-        collector, report = _read_csv_rows(
-            path, layout, date_names, (x_name, y_name, kind), rows, False, report, parse_progress, is_canceled
+        return _read_csv_rows(
+            path, layout, date_names, position, rows, False, report, parse_progress, is_canceled, make_collector
         )
     except _TextInDates:
         # Rare: parse again with the date columns as text so that only the bad rows go.
-        collector, report = _read_csv_rows(
+        return _read_csv_rows(
             path,
             layout,
             date_names,
-            (x_name, y_name, kind),
+            position,
             min(rows, TOLERANT_CHUNK_ROWS),
             True,
             report,
             parse_progress,
             is_canceled,
+            make_collector,
         )
-    attributes = _finish_attributes(collector, layout.decimal, report)
-    import geopandas as gpd
-
-    x = np.concatenate(collector.x) if collector.x else np.zeros(0)
-    y = np.concatenate(collector.y) if collector.y else np.zeros(0)
-    dataset = _finish(collector, gpd.points_from_xy(x, y), attributes, target_crs, dates, path, report)
-    progress(1.0)
-    return dataset
 
 
 def _read_csv_rows(
@@ -644,6 +661,7 @@ def _read_csv_rows(
     report_before: ReadReport,
     progress: ProgressCallback,
     is_canceled: CancelCheck,
+    make_collector: Callable[[int, int], _Collector] | None = None,
 ) -> tuple[_Collector, ReadReport]:
     import pandas as pd
 
@@ -657,7 +675,8 @@ def _read_csv_rows(
     all_lines = np.arange(1, layout.n_lines + 1, dtype=np.int64)
     data_lines = np.delete(all_lines, sorted(skip)) if layout.n_lines else all_lines
     report.rows = int(data_lines.size) + len(layout.bad)
-    collector = _Collector(int(data_lines.size), len(date_names))
+    collector = (make_collector or _Collector)(int(data_lines.size), len(date_names))
+    collector.report = report
     dtypes: dict[str, Any] = {name: (str if tolerant else np.float32) for name in date_names}
     dtypes.update({name: str for name in layout.names if name.lower() in TEXT_COLUMNS})
     reader = pd.read_csv(
@@ -692,6 +711,7 @@ def _read_csv_rows(
             skipped = [(bad_lines[:reported], REASON_FIELDS)]
             bad_lines = bad_lines[reported:]
             _add_csv_chunk(chunk, lines, date_names, x_name, y_name, kind, layout.decimal, collector, report, skipped)
+            collector.chunk_done()
             progress(done / max(data_lines.size, 1))
     _skip_rows(report, [(bad_lines, REASON_FIELDS)])
     return collector, report
@@ -798,6 +818,90 @@ def read_ps_layer(
     return dataset
 
 
+class _StreamCollector(_Collector):
+    """Hands each chunk's kept rows on as a small :class:`PSDataset`, then forgets them."""
+
+    def __init__(self, chunk_rows: int, n_dates: int, emit, decimal: str, crs, dates, source) -> None:
+        super().__init__(chunk_rows, n_dates)
+        self.emit, self.decimal, self.crs, self.dates, self.source = emit, decimal, crs, dates, source
+        self.kept = 0
+
+    def chunk_done(self) -> None:
+        import geopandas as gpd
+
+        if self.n:
+            attributes = _finish_attributes(self, self.decimal, self.report)
+            if self.x:
+                geometry = gpd.points_from_xy(np.concatenate(self.x), np.concatenate(self.y))
+            else:
+                geometry = np.concatenate(self.geometries)
+            points = gpd.GeoDataFrame(attributes, geometry=geometry, crs=self.crs)
+            self.emit(PSDataset(points, self.dates, self.matrix[: self.n].copy(), report=self.report))
+            self.kept += self.n
+        self.n = 0
+        for name in ("attributes", "lines", "x", "y", "geometries"):
+            getattr(self, name).clear()
+
+
+def stream_ps(
+    path: str | Path,
+    on_chunk: Callable[[PSDataset], None],
+    layer: str | int | None = None,
+    crs: str | int | pyproj.CRS | None = None,
+    chunk_rows: int | None = None,
+    progress: ProgressCallback = no_progress,
+    is_canceled: CancelCheck = never_canceled,
+    on_restart: Callable[[], None] | None = None,
+) -> ReadReport:
+    """Read a PS file chunk by chunk, calling ``on_chunk`` with each chunk as a :class:`PSDataset`.
+
+    Same formats, checks and skipped-row report as :func:`read_egms_csv` and
+    :func:`read_ps_layer`, but memory is bounded by ``chunk_rows``, not by the file. Every
+    chunk has the same ``dates``. When a CSV turns out to hold text in a date column, the
+    file is read again in tolerant mode: ``on_restart`` is called first so that the
+    consumer drops what it has received (without it, an :class:`InputError` is raised).
+    Columns that pandas types differently from chunk to chunk (numbers in one, text in
+    another) are not reconciled across chunks: known EGMS columns are always numbers.
+
+    Returns
+    -------
+    ReadReport
+        With ``kept`` = rows handed on.
+    """
+    path = Path(path)
+    report = ReadReport(str(path))
+    rows = chunk_rows or DEFAULT_CHUNK_ROWS
+    if path.suffix.lower() == ".csv":
+        layout, date_names, dates, position, target_crs = _csv_setup(path, crs, report, progress, is_canceled)
+        attempts: list[_StreamCollector] = []
+
+        def make(_capacity: int, n_dates: int) -> _StreamCollector:
+            if attempts:
+                if on_restart is None:
+                    raise InputError("a date column holds text; read the file with read_egms_csv", source=path)
+                on_restart()
+            attempts.append(_StreamCollector(rows, n_dates, on_chunk, layout.decimal, target_crs, dates, path))
+            return attempts[-1]
+
+        collector, report = _read_csv_with_retry(
+            path, layout, date_names, position, rows, report, progress, is_canceled, make
+        )
+        source: str | Path = path
+    else:
+        info, source = _open_layer(path, layer, report)
+        date_names, dates = _sorted_dates([str(name) for name in info["fields"]], source, report, kind="fields")
+        layer_crs = _layer_crs(info.get("crs"), crs, path, report)
+        collector = _StreamCollector(rows, len(date_names), on_chunk, ".", layer_crs, dates, source)
+        collector.report = report
+        _read_layer_rows(path, info, source, date_names, rows, collector, report, progress, is_canceled)
+    report.kept = collector.kept
+    if collector.kept == 0:
+        detail = f" ({report.summary()})" if report.skipped else ""
+        raise InputError(f"no point could be read{detail}", source=source)
+    progress(1.0)
+    return report
+
+
 def _open_layer(path: Path, layer: str | int | None, report: ReadReport) -> tuple[dict[str, Any], str]:
     """pyogrio's layer info (with ``layer_name`` set) and the source name for messages."""
     import pyogrio
@@ -873,6 +977,7 @@ def _read_layer_rows(
         rows = np.arange(done + 1, done + len(chunk) + 1, dtype=np.int64)
         done += len(chunk)
         _add_layer_chunk(chunk, rows, date_names, collector, report, source)
+        collector.chunk_done()
         progress(min(done / max(n_features, 1), 1.0))
     report.rows = done
 

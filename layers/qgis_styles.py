@@ -232,6 +232,62 @@ def style_building_heights(layer: QgsVectorLayer, field: str = "pc_height_m") ->
     layer.setRenderer(renderer)
 
 
+#: Damage classes of building risk (codes of processing.building_risk) in a yellow-to-red ramp.
+DAMAGE_COLORS = (
+    ("negligible", "#ffffcc"),
+    ("very_slight", "#fed976"),
+    ("slight", "#fd8d3c"),
+    ("moderate", "#e31a1c"),
+    ("severe", "#800026"),
+)
+
+
+def _damage_labels() -> dict[str, str]:
+    return {
+        "negligible": CityTwinStyles.tr("Negligible (β < 1/5000)"),
+        "very_slight": CityTwinStyles.tr("Very slight (1/5000 – 1/500)"),
+        "slight": CityTwinStyles.tr("Slight: cracking in panel walls (1/500 – 1/300)"),
+        "moderate": CityTwinStyles.tr("Moderate: structural damage possible (1/300 – 1/150)"),
+        "severe": CityTwinStyles.tr("Severe (β ≥ 1/150)"),
+        "": CityTwinStyles.tr("Not assessed (too few PS points)"),
+    }
+
+
+def style_building_risk(layer: QgsVectorLayer, field: str = "damage_class") -> None:
+    """Footprints by damage class of angular distortion β (Skempton & MacDonald 1956, Bjerrum 1963)."""
+    labels = _damage_labels()
+    categories = [QgsRendererCategory(code, _fill(color), labels[code]) for code, color in DAMAGE_COLORS]
+    categories.append(QgsRendererCategory("", _fill("#d9d9d9", "#909090", 0.6), labels[""]))
+    layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
+
+
+def style_hotspots(layer: QgsVectorLayer, field: str = "kind") -> None:
+    """Hotspot polygons: subsiding red, uplifting blue, hatched outline so points below stay visible."""
+    categories = []
+    for code, color, label in (
+        ("subsiding", "#d7301f", CityTwinStyles.tr("Subsiding cluster")),
+        ("uplifting", "#2b8cbe", CityTwinStyles.tr("Uplifting cluster")),
+    ):
+        symbol = QgsFillSymbol.createSimple(
+            {"color": color, "style": "b_diagonal", "outline_color": color, "outline_width": "0.6"}
+        )
+        categories.append(QgsRendererCategory(code, symbol, label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
+
+
+def style_velocity_raster(layer: QgsRasterLayer) -> None:
+    """Rate surface (mm/yr): the PS points' diverging RdBu ramp, centred on zero, symmetric limits."""
+    from qgis.core import QgsRasterBandStats
+
+    stats = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
+    limit = max(abs(float(stats.minimumValue)), abs(float(stats.maximumValue)), 1e-6)
+    if not math.isfinite(limit):
+        limit = 10.0
+    breaks = _symmetric_breaks(limit)
+    stops = [(breaks[0] + i * (breaks[-1] - breaks[0]) / (len(RDBU_10) - 1), c) for i, c in enumerate(RDBU_10)]
+    _pseudocolor(layer, stops)
+
+
 def grid_styles(layer: QgsVectorLayer) -> dict[str, callable]:
     """Named styles of the fused grid, the first one the default."""
 
@@ -269,25 +325,25 @@ def grid_styles(layer: QgsVectorLayer) -> dict[str, callable]:
 
 def apply_default_style(layer, kind: str, index: str | None = None) -> None:
     """Style ``layer`` for its base kind (a no-op for kinds without a style)."""
-    if kind == "index_raster":
-        style_index_raster(layer, index or "ndvi")
-    elif kind == "nav_epochs":
-        style_fix_quality(layer)
-    elif kind == "drive_test":
-        style_rsrp(layer)
-    elif kind == "ps_points":
-        style_diverging(layer, "mean_velocity", "mm/yr")
-    elif kind == "buildings":
-        style_buildings(layer)
-    elif kind == "building_heights":
-        style_building_heights(layer)
-    elif kind == "elevation_raster":
-        style_elevation_raster(layer)
-    elif kind == "ndsm_raster":
-        style_ndsm_raster(layer)
-    elif kind == "pointcloud_extents":
-        style_outline(layer)
-    elif kind == "cell_sites":
-        style_cell_sites(layer)
-    elif kind in ("gpx_waypoints", "gpx_points", "gpx_lines"):
-        style_track(layer)
+    styles = {
+        "index_raster": lambda: style_index_raster(layer, index or "ndvi"),
+        "nav_epochs": lambda: style_fix_quality(layer),
+        "drive_test": lambda: style_rsrp(layer),
+        "ps_points": lambda: style_diverging(layer, "mean_velocity", "mm/yr"),
+        "ps_fit": lambda: style_diverging(layer, "vel", "mm/yr"),
+        "ps_vertical": lambda: style_diverging(layer, "vertical", "mm/yr"),
+        "velocity_raster": lambda: style_velocity_raster(layer),
+        "hotspots": lambda: style_hotspots(layer),
+        "building_risk": lambda: style_building_risk(layer),
+        "buildings": lambda: style_buildings(layer),
+        "building_heights": lambda: style_building_heights(layer),
+        "elevation_raster": lambda: style_elevation_raster(layer),
+        "ndsm_raster": lambda: style_ndsm_raster(layer),
+        "pointcloud_extents": lambda: style_outline(layer),
+        "cell_sites": lambda: style_cell_sites(layer),
+        "gpx_waypoints": lambda: style_track(layer),
+        "gpx_points": lambda: style_track(layer),
+        "gpx_lines": lambda: style_track(layer),
+    }
+    if kind in styles:
+        styles[kind]()

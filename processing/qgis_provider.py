@@ -11,6 +11,7 @@ from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
 from .algorithms.import_sources import IMPORT_ALGORITHMS
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
 from .algorithms.scene_algorithms import SCENE_ALGORITHMS
+from .algorithms.subsidence_algorithms import SUBSIDENCE_ALGORITHMS
 from .algorithms.terrain_algorithms import TERRAIN_ALGORITHMS
 
 ALGORITHMS = (
@@ -19,6 +20,7 @@ ALGORITHMS = (
     PointCloudInfoAlgorithm,
     *TERRAIN_ALGORITHMS,
     *SCENE_ALGORITHMS,
+    *SUBSIDENCE_ALGORITHMS,
 )
 
 
