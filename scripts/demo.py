@@ -10,6 +10,13 @@
    model's true heights), an oblique image with extruded buildings on the DTM
    (``citytwin:renderscene``) and a georeferenced glTF of the view (``citytwin:exportscene``).
 
+4. Ground subsidence of the sample city: the L3 vertical PS series fitted
+   (``citytwin:fittimeseries``), ascending/descending decomposition
+   (``citytwin:decomposelos``), a rate surface (``citytwin:subsidencerate``), hotspots
+   (``citytwin:subsidencehotspots``) and buildings at risk (``citytwin:buildingrisk``),
+   checked against the model's bowl, added with their styles to the base project's
+   Monitoring group, and mapped.
+
 Outputs go to demo/output/.
 """
 
@@ -162,6 +169,119 @@ def real_scene_3d(config: Path) -> int:
     return 0
 
 
+def _required(algorithm: str, params: dict, config: Path) -> dict:
+    """:func:`_run_json` for a step the rest depends on: a failure ends the demo."""
+    results = _run_json(algorithm, params, config)
+    if results is None:
+        raise SystemExit(1)
+    return results
+
+
+def subsidence(config: Path) -> int:
+    """Fit -> decomposition, rate surface, hotspots -> building risk on the sample city's PS products."""
+    import geopandas as gpd
+    import numpy as np
+    import pyproj
+
+    insar = SAMPLE_CITY / "insar"
+    fit_out = OUTPUT / "sample_city_ps_fit.gpkg"
+    fit = _required(
+        "fittimeseries", {"INPUT": insar / "EGMS_L3_U_sample_city.csv", "ANNUAL": True, "OUTPUT": fit_out}, config
+    )
+    truth = json.loads((SAMPLE_CITY / "truth" / "model.json").read_text())
+    bowl = truth["bowl"]
+    points = gpd.read_file(fit_out).to_crs(truth["crs"])
+    r2 = (points.geometry.x - bowl["x"]) ** 2 + (points.geometry.y - bowl["y"]) ** 2
+    true_v = -bowl["v_max_mm_yr"] * np.exp(-r2 / (2 * bowl["sigma_m"] ** 2))
+    error = (points["vel"] - true_v).abs()
+    print(
+        f"citytwin:fittimeseries: {fit['FITTED']} points fitted; velocity against the model's bowl: median error "
+        f"{error.median():.2f} mm/yr, max {error.max():.2f} (median σ {points['vel_sd'].median():.2f}); "
+        f"annual amplitude {points['ann_amp'].median():.1f} mm (model {bowl['seasonal_amplitude_mm']}) "
+        f"-> {fit_out.name}"
+    )
+    imported = {}
+    for track in ("asc", "desc"):
+        imported[track] = OUTPUT / f"sample_city_ps_{track}.gpkg"
+        if (
+            _run_json(
+                "importps", {"INPUT": insar / f"EGMS_L2b_{track}_sample_city.csv", "OUTPUT": imported[track]}, config
+            )
+            is None
+        ):
+            return 1
+    vertical_out = OUTPUT / "sample_city_vertical.gpkg"
+    pairs = _required(
+        "decomposelos",
+        {
+            "ASCENDING": imported["asc"],
+            "DESCENDING": imported["desc"],
+            "ASC_FIELD": "mean_velocity",
+            "DESC_FIELD": "mean_velocity",
+            "MAX_DISTANCE": 25,
+            "OUTPUT": vertical_out,
+        },
+        config,
+    )
+    vertical = gpd.read_file(vertical_out).to_crs(truth["crs"])
+    r2 = (vertical.geometry.x - bowl["x"]) ** 2 + (vertical.geometry.y - bowl["y"]) ** 2
+    v_error = (vertical["vertical"] + bowl["v_max_mm_yr"] * np.exp(-r2 / (2 * bowl["sigma_m"] ** 2))).abs()
+    print(
+        f"citytwin:decomposelos: {pairs['PAIRS']} ascending/descending pairs; vertical against the model: "
+        f"median error {v_error.median():.2f} mm/yr -> {vertical_out.name}"
+    )
+    rate_out = OUTPUT / "sample_city_subsidence_rate.tif"
+    _required(
+        "subsidencerate", {"INPUT": fit_out, "FIELD": "vel", "CELL_SIZE": 20, "RADIUS": 120, "OUTPUT": rate_out}, config
+    )
+    print(f"citytwin:subsidencerate: IDW at 20 m -> {rate_out.name}")
+    hot_out = OUTPUT / "sample_city_hotspots.gpkg"
+    hot = _required("subsidencehotspots", {"INPUT": fit_out, "FIELD": "vel", "OUTPUT": hot_out}, config)
+    clusters = gpd.read_file(hot_out)
+    centre = pyproj.Transformer.from_crs(truth["crs"], clusters.crs, always_xy=True).transform(bowl["x"], bowl["y"])
+    from shapely.geometry import Point
+
+    holds = bool(clusters.geometry.contains(Point(*centre)).any())
+    print(
+        f"citytwin:subsidencehotspots: {hot['CLUSTERS']} cluster(s), the bowl's centre "
+        f"{'inside' if holds else 'NOT inside'} one -> {hot_out.name}"
+    )
+    risk_out = OUTPUT / "sample_city_building_risk.gpkg"
+    risk = _required(
+        "buildingrisk",
+        {
+            "BUILDINGS": SAMPLE_CITY / "buildings" / "buildings.gpkg",
+            "POINTS": fit_out,
+            "FIELD": "cum_disp",
+            "FIELD_KIND": 0,
+            "MIN_SEPARATION": 10,
+            "OUTPUT": risk_out,
+        },
+        config,
+    )
+    classes = gpd.read_file(risk_out)["damage_class"].replace("", "not assessed").value_counts().to_dict()
+    print(f"citytwin:buildingrisk: {risk['AT_RISK']} buildings slight or worse; classes {classes} -> {risk_out.name}")
+    added = subprocess.run(
+        [
+            "/usr/bin/python3",
+            str(ROOT / "scripts" / "add_results.py"),
+            str(OUTPUT / "sample_city_base.qgz"),
+            "monitoring",
+            str(OUTPUT / "sample_city_subsidence.png"),
+            f"velocity_raster={rate_out}",
+            f"building_risk={risk_out}",
+            f"hotspots={hot_out}",
+            f"ps_fit={fit_out}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=_site_packages()),
+    )
+    print(added.stdout.strip() or added.stderr[-2000:])
+    return added.returncode
+
+
 def _site_packages() -> str:
     import laspy
 
@@ -182,6 +302,8 @@ def main() -> int:
         if build_sample_base(Path(config)) != 0:
             return 1
         if real_scene_3d(Path(config)) != 0:
+            return 1
+        if subsidence(Path(config)) != 0:
             return 1
         for source in inputs:
             out = OUTPUT / f"{source.stem}_info.csv"

@@ -542,6 +542,7 @@ class HotspotsAlgorithm(_SubsidenceAlgorithm):
     ALPHA = "ALPHA"
     K_SIGMA = "K_SIGMA"
     MIN_POINTS = "MIN_POINTS"
+    KINDS = "KINDS"
     POINTS = "POINTS"
     CLUSTERS = "CLUSTERS"
     METHODS = ("gistar_fdr", "ada")
@@ -565,7 +566,9 @@ class HotspotsAlgorithm(_SubsidenceAlgorithm):
             "spread of the velocities (1.4826·MAD), linked within the band.\n"
             "Clusters with at least the minimum number of points become polygons (the points buffered by half "
             "the band) with point count, mean / min / max velocity (mm/yr) and area (m²). Band 0: chosen from "
-            "the data (distance with about 8 neighbours per point), given in the log."
+            "the data (distance with about 8 neighbours per point), given in the log. Gi* compares each "
+            "neighbourhood with the layer's mean: where most points subside, stable ground forms 'uplifting' "
+            "(relatively high) clusters, so by default only subsiding clusters are kept."
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
@@ -627,6 +630,15 @@ class HotspotsAlgorithm(_SubsidenceAlgorithm):
             )
         )
         self.addParameter(
+            QgsProcessingParameterEnum(
+                self.KINDS,
+                self.tr("Clusters to keep"),
+                [self.tr("Subsiding only"), self.tr("Subsiding and uplifting")],
+                False,
+                0,
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFeatureSink(
                 self.OUTPUT, self.tr("Hotspots"), QgsProcessing.SourceType.TypeVectorPolygon
             )
@@ -669,9 +681,12 @@ class HotspotsAlgorithm(_SubsidenceAlgorithm):
         )
         for note in result.notes:
             feedback.pushInfo(note)
-        dest = write_frame(self, parameters, self.OUTPUT, context, result.clusters, feedback)
+        clusters = result.clusters
+        if self.parameterAsEnum(parameters, self.KINDS, context) == 0:
+            clusters = clusters[clusters["kind"] == "subsiding"]
+        dest = write_frame(self, parameters, self.OUTPUT, context, clusters, feedback)
         style_on_load(context, dest, "hotspots", "monitoring")
-        outputs = {self.OUTPUT: dest, self.CLUSTERS: len(result.clusters)}
+        outputs = {self.OUTPUT: dest, self.CLUSTERS: len(clusters)}
         if parameters.get(self.POINTS) is not None:
             points = gpd.GeoDataFrame(
                 result.points.reset_index(drop=True), geometry=frame.geometry.reset_index(drop=True), crs=frame.crs
