@@ -35,8 +35,9 @@ class Reference:
     """Stable reference: the points within ``radius`` of (x, y), or the nearest one when ``radius`` is 0.
 
     Alternatively ``area``, a shapely polygon: the points inside it. Coordinates in ``crs``
-    (anything pyproj accepts), by default the CRS of the PS data; ``radius`` in the units
-    of the PS data's CRS.
+    (anything pyproj accepts), by default the CRS of the PS data; ``radius`` in metres
+    (measured geodesically enough: in a projection centred on the point when the data are
+    in latitude/longitude).
     """
 
     x: float = 0.0
@@ -49,8 +50,8 @@ class Reference:
         if self.area is not None:
             return "the points inside the reference area"
         if self.radius > 0:
-            return f"the points within {self.radius:g} of ({self.x:.2f}, {self.y:.2f})"
-        return f"the point nearest to ({self.x:.2f}, {self.y:.2f})"
+            return f"the points within {self.radius:g} m of ({self.x:.6g}, {self.y:.6g})"
+        return f"the point nearest to ({self.x:.6g}, {self.y:.6g})"
 
 
 @dataclass
@@ -74,24 +75,42 @@ class _ReferenceGatherer:
         self.best_distance = np.inf
         self.best_series: np.ndarray | None = None
         self.n_points = 0
+        self._metric = None
 
     def _in_data_crs(self, data_crs) -> None:
-        """Take the reference to the data's CRS once, when the first chunk tells it."""
+        """Prepare, on the first chunk, the reference in the data's CRS and a metric frame for radii.
+
+        Distances are measured in an azimuthal equidistant projection centred on the
+        reference point, so a radius is in metres whatever the data's CRS (EGMS CSVs come
+        in latitude/longitude).
+        """
         import pyproj
         import shapely
         from shapely.ops import transform
 
-        if self.spec.crs is None or data_crs is None:
+        if self._metric is not None:
             return
-        own = pyproj.CRS.from_user_input(self.spec.crs)
-        if not own.equals(data_crs, ignore_axis_order=True):
-            to_data = pyproj.Transformer.from_crs(own, data_crs, always_xy=True)
-            x, y = to_data.transform(self.spec.x, self.spec.y)
-            area = None if self.spec.area is None else transform(to_data.transform, self.spec.area)
-            self.spec = Reference(float(x), float(y), self.spec.radius, area, data_crs)
+        if self.spec.crs is not None and data_crs is not None:
+            own = pyproj.CRS.from_user_input(self.spec.crs)
+            if not own.equals(data_crs, ignore_axis_order=True):
+                to_data = pyproj.Transformer.from_crs(own, data_crs, always_xy=True)
+                x, y = to_data.transform(self.spec.x, self.spec.y)
+                area = None if self.spec.area is None else transform(to_data.transform, self.spec.area)
+                self.spec = Reference(float(x), float(y), self.spec.radius, area, data_crs)
         if self.spec.area is not None:
             shapely.prepare(self.spec.area)
-        self.spec.crs = None
+        if data_crs is None or not data_crs.is_geographic:
+            self._metric = False  # projected (or unknown) coordinates: distances as they are
+            return
+        lon, lat = self.spec.x, self.spec.y
+        local = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
+        self._metric = pyproj.Transformer.from_crs(data_crs, local, always_xy=True)
+
+    def _distances(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self._metric is False:
+            return np.hypot(x - self.spec.x, y - self.spec.y)
+        ex, ny = self._metric.transform(x, y)
+        return np.hypot(ex, ny)
 
     def add(self, chunk) -> None:
         import shapely
@@ -101,7 +120,7 @@ class _ReferenceGatherer:
         y = chunk.points.geometry.y.to_numpy()
         values = chunk.displacement.astype(np.float64)
         if self.spec.area is None and self.spec.radius <= 0:
-            d = np.hypot(x - self.spec.x, y - self.spec.y)
+            d = self._distances(x, y)
             i = int(np.argmin(d))
             if d[i] < self.best_distance:
                 self.best_distance, self.best_series = float(d[i]), values[i].copy()
@@ -110,7 +129,7 @@ class _ReferenceGatherer:
         if self.spec.area is not None:
             inside = shapely.contains_xy(self.spec.area, x, y)
         else:
-            inside = np.hypot(x - self.spec.x, y - self.spec.y) <= self.spec.radius
+            inside = self._distances(x, y) <= self.spec.radius
         if self.sums is None:
             self.sums = np.zeros(values.shape[1])
             self.counts = np.zeros(values.shape[1])

@@ -171,11 +171,11 @@ class FitTimeSeriesAlgorithm(_SubsidenceAlgorithm):
             QgsProcessingParameterPoint(self.REFERENCE_POINT, self.tr("Reference (stable) point"), optional=True)
         )
         self.addParameter(
-            QgsProcessingParameterDistance(
+            QgsProcessingParameterNumber(
                 self.REFERENCE_RADIUS,
-                self.tr("Reference radius (0 = nearest point)"),
-                defaultValue=0.0,
-                parentParameterName=self.INPUT,
+                self.tr("Reference radius in metres (0 = the nearest point)"),
+                QgsProcessingParameterNumber.Type.Double,
+                0.0,
                 minValue=0.0,
             )
         )

@@ -75,7 +75,7 @@ def test_reference_point_removes_its_velocity(provider_registered, sample_city, 
         {
             "INPUT": str(sample_city.files["ps"][0]),
             "REFERENCE_POINT": f"{bowl['x']},{bowl['y']} [{truth['crs']}]",
-            "REFERENCE_RADIUS": 0.0008,  # degrees: the layer is in latitude/longitude
+            "REFERENCE_RADIUS": 80,  # metres, although the EGMS CSV is in latitude/longitude
             "OUTPUT": str(out),
         },
     )
