@@ -190,6 +190,37 @@ def test_bad_inputs_are_named(provider_registered, tmp_path, sample_city):
             {"INPUT": str(sample_city.files["ps"][0]), "STEPS": "2023-02-30", "OUTPUT": str(tmp_path / "y.gpkg")},
         )
     assert not (tmp_path / "y.gpkg").exists()
+    bad_date = tmp_path / "bad_date.gpkg"
+    gpd.GeoDataFrame({"D_20220101": [1.0], "D_20221345": [2.0]}, geometry=[Point(0, 0)], crs="EPSG:4548").to_file(
+        bad_date
+    )
+    with pytest.raises(QgsProcessingException, match=r"D_20221345.*not a valid date|not a valid date.*D_20221345"):
+        run("fittimeseries", {"INPUT": str(bad_date), "OUTPUT": str(tmp_path / "z.gpkg")})
+
+
+def test_fit_of_a_layer_without_crs_warns_and_still_fits(provider_registered, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    dates = ["D_20220101", "D_20220113", "D_20220125", "D_20220206", "D_20220218"]
+    series = {name: [float(-i), float(-2 * i)] for i, name in enumerate(dates)}
+    series["D_20220113"] = [-1.0, np.nan]  # a gap in the second series
+    layer = tmp_path / "ps_no_crs.shp"
+    gpd.GeoDataFrame(series, geometry=[Point(0, 0), Point(10, 0)]).to_file(layer)
+
+    class Feedback(QgsProcessingFeedback):
+        infos: list = []
+
+        def pushInfo(self, text):
+            self.infos.append(text)
+
+    feedback = Feedback()
+    out = tmp_path / "fit_no_crs.gpkg"
+    run("fittimeseries", {"INPUT": str(layer), "ANNUAL": False, "OUTPUT": str(out)}, feedback)
+    frame = pyogrio.read_dataframe(out)
+    years = 12 / 365.25
+    assert np.allclose(frame["vel"], [-1 / years, -2 / years]) and list(frame["n_epochs"]) == [5, 4]
+    assert any("no CRS" in text for text in feedback.infos)
 
 
 def test_cancel_leaves_no_output(provider_registered, sample_city, tmp_path):
