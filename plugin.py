@@ -46,6 +46,8 @@ class CityTwinPlugin:
         self.dock = None
         self.view3d = None
         self.view3d_action: QAction | None = None
+        self.ts_plot = None
+        self.ts_plot_action: QAction | None = None
         self.actions: list[QAction] = []
         self.connections = SignalConnections()
         self._message_item = None
@@ -97,6 +99,10 @@ class CityTwinPlugin:
         self.view3d_action.setCheckable(True)
         self.view3d_action.setToolTip(self.tr("Show the base's point clouds in 3D"))
         self._add_action(self.view3d_action)
+        self.ts_plot_action = self._make_action("timeseries.svg", self.tr("Time-series plot"), self.show_ts_plot)
+        self.ts_plot_action.setCheckable(True)  # checked while its map tool is active
+        self.ts_plot_action.setToolTip(self.tr("Click a PS point on the map to plot its displacement series"))
+        self._add_action(self.ts_plot_action)
         self._add_action(
             self._make_action("pointcloud_info.svg", self.tr("Point Cloud Information…"), self.open_point_cloud_info)
         )
@@ -247,6 +253,31 @@ class CityTwinPlugin:
             self.view3d.raise_()
             self.view3d.refresh_sources()
 
+    def show_ts_plot(self, _checked: bool = True) -> None:
+        """Show the time-series plot dock (created on first use) and activate its pick tool."""
+        if self.ts_plot is None:
+            try:
+                from .ui.ts_plot import TimeSeriesPlotDock
+            except ImportError as exc:  # matplotlib missing or broken
+                self.ts_plot_action.setChecked(False)
+                self.iface.messageBar().pushMessage(
+                    self.tr("CityTwin"),
+                    self.tr("The time-series plot needs matplotlib ({error}): use Install Missing Packages…").format(
+                        error=str(exc)
+                    ),
+                    Qgis.MessageLevel.Critical,
+                    10,
+                )
+                return
+            self.ts_plot = TimeSeriesPlotDock(self.iface, self.iface.mainWindow())
+            self.ts_plot.tool.setAction(self.ts_plot_action)
+            self.iface.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.ts_plot)
+        self.ts_plot.show()
+        self.ts_plot.raise_()
+        self.ts_plot.follow_active_layer(self.iface.activeLayer())
+        self.ts_plot.activate_pick_tool()
+        self.ts_plot_action.setChecked(True)
+
     def _activate_layer(self, layer_id: str) -> None:
         layer = QgsProject.instance().mapLayer(layer_id)
         if layer is not None:
@@ -296,6 +327,13 @@ class CityTwinPlugin:
             self._discard(self.view3d)
             self.view3d = None
         self.view3d_action = None
+        if self.ts_plot is not None:
+            # Gives the map its tool back and releases the figure before Qt deletes the dock.
+            self.ts_plot.close_plot()
+            self.iface.removeDockWidget(self.ts_plot)
+            self._discard(self.ts_plot)
+            self.ts_plot = None
+        self.ts_plot_action = None
         if self.dock is not None:
             self.dock.teardown()
             self.iface.removeDockWidget(self.dock)

@@ -209,7 +209,9 @@ def test_fit_of_a_layer_without_crs_warns_and_still_fits(provider_registered, tm
     gpd.GeoDataFrame(series, geometry=[Point(0, 0), Point(10, 0)]).to_file(layer)
 
     class Feedback(QgsProcessingFeedback):
-        infos: list = []
+        def __init__(self):
+            super().__init__()
+            self.infos = []
 
         def pushInfo(self, text):
             self.infos.append(text)
