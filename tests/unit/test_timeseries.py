@@ -95,10 +95,9 @@ def test_known_parameters_are_recovered_with_noise_and_gaps(path):
     tau = (DATES[[0, -1]] - np.datetime64("2021-01-01")).astype(float) / 365.25
 
     def model(k):
-        return (
-            truth["ann_amp"] * np.cos(2 * np.pi * tau[k] - np.radians(truth["ann_phase"]))
-            + truth["sem_amp"] * np.cos(4 * np.pi * tau[k] - np.radians(truth["sem_phase"]))
-        )
+        return truth["ann_amp"] * np.cos(2 * np.pi * tau[k] - np.radians(truth["ann_phase"])) + truth[
+            "sem_amp"
+        ] * np.cos(4 * np.pi * tau[k] - np.radians(truth["sem_phase"]))
 
     true_cum = truth["vel"] * t_end + 0.5 * truth["acc"] * t_end**2 + truth["step"] + model(1) - model(0)
     assert np.median(np.abs(c["cum_disp"] - true_cum)) < 2.0
