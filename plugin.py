@@ -83,7 +83,13 @@ class CityTwinPlugin:
 
         from .ui.dock import DigitalBaseDock
 
-        self.dock = DigitalBaseDock(QgsProject.instance(), main_window, point_cloud_info=self.open_point_cloud_info)
+        self.dock = DigitalBaseDock(
+            QgsProject.instance(),
+            main_window,
+            point_cloud_info=self.open_point_cloud_info,
+            open_algorithm=self.open_algorithm,
+            time_series_plot=self.show_ts_plot,
+        )
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self.connections.connect(self.dock.install_requested, self.open_installer)
@@ -252,6 +258,12 @@ class CityTwinPlugin:
         if checked:
             self.view3d.raise_()
             self.view3d.refresh_sources()
+
+    def open_algorithm(self, algorithm_id: str) -> None:
+        """The Processing dialog of one of our algorithms (as from the toolbox)."""
+        import processing
+
+        processing.execAlgorithmDialog(algorithm_id, {})
 
     def show_ts_plot(self, _checked: bool = True) -> None:
         """Show the time-series plot dock (created on first use) and activate its pick tool."""

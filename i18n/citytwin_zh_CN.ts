@@ -672,62 +672,62 @@ Settlement comes from a field holding either cumulative vertical displacement (m
         <translation>城市孪生(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="263"/>
+        <location filename="../plugin.py" line="275"/>
         <source>CityTwin</source>
         <translation>城市孪生 CityTwin</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="95"/>
+        <location filename="../plugin.py" line="101"/>
         <source>Digital Base Panel</source>
         <translation>数字底座面板</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="96"/>
+        <location filename="../plugin.py" line="102"/>
         <source>Show or hide the CityTwin Digital Base panel</source>
         <translation>显示或隐藏 CityTwin 数字底座面板</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="106"/>
+        <location filename="../plugin.py" line="112"/>
         <source>Point Cloud Information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="110"/>
+        <location filename="../plugin.py" line="116"/>
         <source>Install Missing Packages…</source>
         <translation>安装缺失的软件包…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="288"/>
+        <location filename="../plugin.py" line="300"/>
         <source>About CityTwin</source>
         <translation>关于 CityTwin</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="151"/>
+        <location filename="../plugin.py" line="157"/>
         <source>Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.</source>
         <translation>缺少 Python 软件包：{names}。点云、三维和监测工具需要它们。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="157"/>
+        <location filename="../plugin.py" line="163"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="174"/>
+        <location filename="../plugin.py" line="180"/>
         <source>All required Python packages are installed.</source>
         <translation>所需的 Python 软件包均已安装。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="194"/>
+        <location filename="../plugin.py" line="200"/>
         <source>The Python packages were installed.</source>
         <translation>Python 软件包已安装。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="194"/>
+        <location filename="../plugin.py" line="200"/>
         <source>Some packages could not be installed: {names}</source>
         <translation>部分软件包未能安装：{names}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="288"/>
+        <location filename="../plugin.py" line="300"/>
         <source>CityTwin {version}
 
 {about}
@@ -740,32 +740,32 @@ Settlement comes from a field holding either cumulative vertical displacement (m
 主页：{homepage}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="231"/>
+        <location filename="../plugin.py" line="237"/>
         <source>The base was added to the project: {n} layers.</source>
         <translation>底座已添加到项目：{n} 个图层。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="98"/>
+        <location filename="../plugin.py" line="104"/>
         <source>3D View</source>
         <translation>三维视图</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="100"/>
+        <location filename="../plugin.py" line="106"/>
         <source>Show the base&apos;s point clouds in 3D</source>
         <translation>以三维方式显示底座中的点云</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="102"/>
+        <location filename="../plugin.py" line="108"/>
         <source>Time-series plot</source>
         <translation>时间序列图</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="104"/>
+        <location filename="../plugin.py" line="110"/>
         <source>Click a PS point on the map to plot its displacement series</source>
         <translation>在地图上点击 PS 点，绘制其位移时间序列</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="263"/>
+        <location filename="../plugin.py" line="275"/>
         <source>The time-series plot needs matplotlib ({error}): use Install Missing Packages…</source>
         <translation>时间序列图需要 matplotlib（{error}）：请使用“安装缺失的软件包…”</translation>
     </message>
@@ -1017,114 +1017,149 @@ Settlement comes from a field holding either cumulative vertical displacement (m
 <context>
     <name>DigitalBaseDock</name>
     <message>
-        <location filename="../ui/dock.py" line="57"/>
+        <location filename="../ui/dock.py" line="59"/>
         <source>CityTwin — Digital Base</source>
         <translation>CityTwin — 数字底座</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="116"/>
+        <location filename="../ui/dock.py" line="151"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="99"/>
+        <location filename="../ui/dock.py" line="102"/>
         <source>Point cloud information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="126"/>
+        <location filename="../ui/dock.py" line="161"/>
         <source>Navigation</source>
         <translation>导航</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="127"/>
+        <location filename="../ui/dock.py" line="162"/>
         <source>Communication</source>
         <translation>通信</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="128"/>
+        <location filename="../ui/dock.py" line="163"/>
         <source>Remote sensing</source>
         <translation>遥感</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="129"/>
+        <location filename="../ui/dock.py" line="164"/>
         <source>Real-scene 3D</source>
         <translation>实景三维</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="130"/>
+        <location filename="../ui/dock.py" line="165"/>
         <source>Monitoring</source>
         <translation>监测</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="172"/>
+        <location filename="../ui/dock.py" line="207"/>
         <source>Project: {name}</source>
         <translation>项目：{name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="172"/>
+        <location filename="../ui/dock.py" line="207"/>
         <source>(unsaved)</source>
         <translation>（未保存）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="174"/>
+        <location filename="../ui/dock.py" line="209"/>
         <source>Base CRS: not set</source>
         <translation>底座坐标系：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="178"/>
+        <location filename="../ui/dock.py" line="213"/>
         <source>Base CRS: {authid} — {name}</source>
         <translation>底座坐标系：{authid} — {name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="180"/>
+        <location filename="../ui/dock.py" line="215"/>
         <source>(not a CGCS2000 Gauss-Krüger zone)</source>
         <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="183"/>
+        <location filename="../ui/dock.py" line="218"/>
         <source>Time axis: not set</source>
         <translation>时间轴：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="185"/>
+        <location filename="../ui/dock.py" line="220"/>
         <source>Time axis: {start} – {end}</source>
         <translation>时间轴：{start} – {end}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="188"/>
+        <location filename="../ui/dock.py" line="223"/>
         <source>Other layers: {n}</source>
         <translation>其他图层：{n}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="197"/>
+        <location filename="../ui/dock.py" line="232"/>
         <source>{section} ({n})</source>
         <translation>{section}（{n}）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="210"/>
+        <location filename="../ui/dock.py" line="245"/>
         <source>No layers yet</source>
         <translation>暂无图层</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="225"/>
+        <location filename="../ui/dock.py" line="260"/>
         <source>Missing Python packages: {names}</source>
         <translation>缺少 Python 软件包：{names}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="230"/>
+        <location filename="../ui/dock.py" line="265"/>
         <source>Python packages: all available</source>
         <translation>Python 软件包：全部可用</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="89"/>
+        <location filename="../ui/dock.py" line="91"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="95"/>
+        <location filename="../ui/dock.py" line="97"/>
         <source>Build</source>
         <translation>构建</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="119"/>
+        <source>1. Fit displacement time series…</source>
+        <translation>1. 拟合位移时间序列…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="119"/>
+        <source>Vertical and east-west decomposition…</source>
+        <translation>竖向与东西向分解…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="119"/>
+        <source>2. Subsidence rate surface…</source>
+        <translation>2. 沉降速率面…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="119"/>
+        <source>3. Subsidence hotspots…</source>
+        <translation>3. 沉降热点…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="119"/>
+        <source>4. Building damage risk…</source>
+        <translation>4. 建筑损坏风险…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="136"/>
+        <source>Time-series plot</source>
+        <translation>时间序列图</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="144"/>
+        <source>Subsidence</source>
+        <translation>地面沉降</translation>
     </message>
 </context>
 <context>

@@ -51,6 +51,8 @@ class DigitalBaseDock(QgsDockWidget):
         project: QgsProject,
         parent: QWidget | None = None,
         point_cloud_info: Callable[[], None] | None = None,
+        open_algorithm: Callable[[str], None] | None = None,
+        time_series_plot: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(self.OBJECT_NAME)
@@ -93,6 +95,7 @@ class DigitalBaseDock(QgsDockWidget):
         self.builder = BaseBuilderWidget(self.tabs)
         self.builder.built.connect(self.base_built)
         self.tabs.addTab(self.builder, self.tr("Build"))
+        self.subsidence_buttons = self._make_subsidence_tab(open_algorithm, time_series_plot)
         layout.addWidget(self.tabs)
 
         layout.addLayout(self._make_packages_row(body))
@@ -108,6 +111,38 @@ class DigitalBaseDock(QgsDockWidget):
         self._section_items: dict[str, QTreeWidgetItem] = {}
         self._connect_project()
         self.refresh()
+
+    def _make_subsidence_tab(self, open_algorithm, time_series_plot) -> dict[str, QPushButton]:
+        """The subsidence workflow in order: one button per algorithm, then the plot."""
+        tab = QWidget(self.tabs)
+        tab_layout = QVBoxLayout(tab)
+        steps = (
+            ("citytwin:fittimeseries", self.tr("1. Fit displacement time series…")),
+            ("citytwin:decomposelos", self.tr("Vertical and east-west decomposition…")),
+            ("citytwin:subsidencerate", self.tr("2. Subsidence rate surface…")),
+            ("citytwin:subsidencehotspots", self.tr("3. Subsidence hotspots…")),
+            ("citytwin:buildingrisk", self.tr("4. Building damage risk…")),
+        )
+        buttons: dict[str, QPushButton] = {}
+        for algorithm_id, text in steps:
+            button = QPushButton(text, tab)
+            button.setStyleSheet("text-align: left; padding: 3px 8px;")
+            if open_algorithm is not None:
+                button.clicked.connect(lambda _checked=False, a=algorithm_id: open_algorithm(a))
+            else:
+                button.setEnabled(False)
+            tab_layout.addWidget(button)
+            buttons[algorithm_id] = button
+        plot = QPushButton(plugin_icon("timeseries.svg"), self.tr("Time-series plot"), tab)
+        if time_series_plot is not None:
+            plot.clicked.connect(lambda _checked=False: time_series_plot())
+        else:
+            plot.setEnabled(False)
+        tab_layout.addWidget(plot)
+        buttons["plot"] = plot
+        tab_layout.addStretch(1)
+        self.tabs.addTab(tab, self.tr("Subsidence"))
+        return buttons
 
     def _make_packages_row(self, body: QWidget) -> QHBoxLayout:
         row = QHBoxLayout()

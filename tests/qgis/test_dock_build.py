@@ -80,3 +80,27 @@ def test_dock_refuses_to_build_without_sources_or_output(plugin, tmp_path):
     assert not builder.build() and "at least one source" in builder.status.text()
     problems = builder.add_sources([str(tmp_path / "missing.nmea")])
     assert problems and "missing.nmea" in problems[0]
+
+
+def test_subsidence_tab_opens_each_algorithm_and_the_plot(plugin, monkeypatch, events):
+    """Each button of the Subsidence tab opens the dialog of a registered algorithm; the last one the plot."""
+    import processing
+
+    opened = []
+    # Only QGIS's modal dialog is replaced (a test cannot click through it); the wiring is the dock's.
+    monkeypatch.setattr(processing, "execAlgorithmDialog", lambda algorithm_id, params: opened.append(algorithm_id))
+    dock = plugin.dock
+    for algorithm_id, button in dock.subsidence_buttons.items():
+        if algorithm_id != "plot":
+            button.click()
+            assert QgsApplication.processingRegistry().algorithmById(algorithm_id) is not None, algorithm_id
+    assert opened == [
+        "citytwin:fittimeseries",
+        "citytwin:decomposelos",
+        "citytwin:subsidencerate",
+        "citytwin:subsidencehotspots",
+        "citytwin:buildingrisk",
+    ]
+    dock.subsidence_buttons["plot"].click()
+    events()
+    assert plugin.ts_plot is not None and plugin.ts_plot_action.isChecked()
