@@ -1,6 +1,6 @@
 """Add Processing results to a base project's section group with CityTwin's default styles (demo helper).
 
-Usage: ``python3 add_results.py PROJECT.qgz SECTION MAP.png KIND=PATH [KIND=PATH ...]``
+Usage: ``python3 add_results.py PROJECT.qgz SECTION MAP.png KIND=PATH[::TITLE] ...``
 
 Each PATH (vector or raster) is added to the group of SECTION (``monitoring``, ...) on
 top, styled as its KIND (see ``layers.qgis_styles.apply_default_style``) and given the
@@ -51,7 +51,8 @@ def main(argv: list[str]) -> int:
     added = []
     for item in items:
         kind, path = item.split("=", 1)
-        name = Path(path).stem.replace("sample_city_", "").replace("_", " ")
+        path, _, name = path.partition("::")
+        name = name or Path(path).stem.replace("_", " ")
         for existing in list(project.mapLayers().values()):
             if existing.source().split("|")[0] == path:
                 project.removeMapLayer(existing.id())
