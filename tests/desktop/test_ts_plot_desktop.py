@@ -9,10 +9,20 @@ import pandas as pd
 import pytest
 import scipy.linalg
 
-from citytwin_testing.desktop import ROOT, image_stats, run_desktop
+from citytwin_testing.desktop import image_stats, run_desktop
 
-EGMS_L3 = ROOT / "demo" / "sample_city" / "insar" / "EGMS_L3_U_sample_city.csv"
-TRUTH = ROOT / "demo" / "sample_city" / "truth" / "model.json"
+EGMS_L3 = None  # the generated sample city's files, set by _sample_files
+TRUTH = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sample_files(tmp_path_factory):
+    """The sample city generated as in the other tiers (nothing is read from demo/)."""
+    global EGMS_L3, TRUTH
+    from citytwin.layers.samplecity import generate_sample_city
+
+    city = generate_sample_city(tmp_path_factory.mktemp("sample_city"), small=True)
+    EGMS_L3, TRUTH = city.files["ps"][0], city.truth
 
 
 def sample_series():

@@ -17,10 +17,15 @@ from qgis.core import QgsCoordinateReferenceSystem, QgsFeature, QgsField, QgsPoi
 from qgis.PyQt.QtCore import QPoint, Qt, QVariant
 from qgis.PyQt.QtTest import QTest
 
-ROOT = Path(__file__).resolve().parents[2]
-EGMS_L3 = ROOT / "demo" / "sample_city" / "insar" / "EGMS_L3_U_sample_city.csv"
-TRUTH = ROOT / "demo" / "sample_city" / "truth" / "model.json"
 MAP_CRS = "EPSG:4548"
+EGMS_L3: Path | None = None  # the generated sample city's files, set by _sample_files
+TRUTH: Path | None = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sample_files(sample_city):
+    global EGMS_L3, TRUTH
+    EGMS_L3, TRUTH = sample_city.files["ps"][0], sample_city.truth
 
 
 @pytest.fixture(scope="module")
