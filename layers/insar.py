@@ -608,6 +608,12 @@ def read_egms_csv(
     return dataset
 
 
+def csv_columns(path: str | Path) -> list[str]:
+    """Column names of an EGMS CSV (separator and encoding detected as the reader does)."""
+    path = Path(path)
+    return list(_read_header(path, ReadReport(str(path))).names)
+
+
 def _csv_setup(path: Path, crs: Any, report: ReadReport, progress: ProgressCallback, is_canceled: CancelCheck):
     """Header, date columns, position columns, CRS and line pre-scan of an EGMS CSV."""
     layout = _read_header(path, report)

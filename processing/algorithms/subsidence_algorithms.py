@@ -59,7 +59,12 @@ def _read_points(algorithm, parameters, name: str, context, fields: list[str], f
         raise QgsProcessingException(algorithm.invalidSourceError(parameters, name))
     layer = algorithm.parameterAsVectorLayer(parameters, name, context)
     selected = bool(getattr(parameters.get(name), "selectedFeaturesOnly", False))
-    missing = [f for f in fields if f and source.fields().indexOf(f) < 0]
+    found = None if selected else _file_of(layer)
+    wanted = [f for f in fields if f]
+    if found is not None and found[0].lower().endswith(".csv"):
+        # OGR takes an EGMS header of dates for data (field_1, ...): CityTwin's reader reads it.
+        return _read_egms_points(algorithm, found[0], wanted, feedback)
+    missing = [f for f in wanted if source.fields().indexOf(f) < 0]
     if missing:
         raise QgsProcessingException(
             algorithm.tr("Layer '{layer}' has no field '{field}'.").format(layer=source.sourceName(), field=missing[0])
@@ -71,13 +76,12 @@ def _read_points(algorithm, parameters, name: str, context, fields: list[str], f
                 layer=source.sourceName()
             )
         )
-    found = None if selected else _file_of(layer)
-    if found is not None and not found[0].lower().endswith(".csv"):
+    if found is not None:
         import pyogrio
 
-        frame = pyogrio.read_dataframe(found[0], layer=found[1], columns=[f for f in fields if f])
+        frame = pyogrio.read_dataframe(found[0], layer=found[1], columns=wanted)
     else:
-        frame = source_to_frame(source, [f for f in fields if f], feedback)
+        frame = source_to_frame(source, wanted, feedback)
     frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.set_crs(crs.toWkt(), allow_override=True))
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
@@ -85,6 +89,24 @@ def _read_points(algorithm, parameters, name: str, context, fields: list[str], f
             algorithm.tr("Layer '{layer}' has no point with a geometry.").format(layer=source.sourceName())
         )
     return frame, source.sourceName()
+
+
+def _read_egms_points(algorithm, path: str, fields: list[str], feedback):
+    """The points of an EGMS CSV (positions and CRS as :func:`layers.insar.read_egms_csv` gives them)."""
+    from pathlib import Path
+
+    from ...layers.insar import read_egms_csv
+
+    dataset = read_egms_csv(path, progress=progress_callback(feedback), is_canceled=cancel_check(feedback))
+    for note in dataset.report.notes:
+        feedback.pushInfo(note)
+    points = dataset.points
+    missing = [f for f in fields if f not in points.columns]
+    if missing:
+        raise QgsProcessingException(
+            algorithm.tr("Layer '{layer}' has no field '{field}'.").format(layer=path, field=missing[0])
+        )
+    return points[[*fields, points.geometry.name]], Path(path).stem
 
 
 def _projected(frame, label: str, feedback, algorithm):
@@ -357,7 +379,13 @@ class DecomposeLosAlgorithm(_SubsidenceAlgorithm):
         source = self.parameterAsSource(parameters, layer_name, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, layer_name))
-        names = [f.name() for f in source.fields()]
+        found = _file_of(self.parameterAsVectorLayer(parameters, layer_name, context))
+        if found is not None and found[0].lower().endswith(".csv"):
+            from ...layers.insar import csv_columns
+
+            names = csv_columns(found[0])
+        else:
+            names = [f.name() for f in source.fields()]
         velocity = self.parameterAsString(parameters, field_name, context) or "mean_velocity"
         if {"los_east", "los_up"} <= set(names):
             los = ["los_east", "los_up"] + (["los_north"] if "los_north" in names else [])

@@ -106,6 +106,21 @@ def test_decomposition_gives_the_vertical_bowl(provider_registered, sample_city,
     error = frame["vertical"] - bowl_velocity(truth["bowl"], x, y)
     # The pair's two points are up to 25 m apart on the bowl's flank (gradient up to 0.1 mm/yr/m).
     assert np.median(np.abs(error)) < 1.5
+    # The EGMS CSVs straight away (CityTwin's reader, not OGR's CSV driver): the same pairs.
+    direct = tmp_path / "updown_csv.gpkg"
+    run(
+        "decomposelos",
+        {
+            "ASCENDING": str(sample_city.files["ps"][1]),
+            "DESCENDING": str(sample_city.files["ps"][2]),
+            "ASC_FIELD": "mean_velocity",
+            "DESC_FIELD": "mean_velocity",
+            "MAX_DISTANCE": 25,
+            "OUTPUT": str(direct),
+        },
+    )
+    same = pyogrio.read_dataframe(direct)
+    assert len(same) == len(frame) and np.allclose(np.sort(same["vertical"]), np.sort(frame["vertical"]), atol=1e-4)
 
 
 def test_rate_surface_matches_the_bowl_where_supported(fitted, truth, tmp_path):
