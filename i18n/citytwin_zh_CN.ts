@@ -456,89 +456,84 @@ Without a DTM one is made from the same points in the same pass (ground class 2,
 <context>
     <name>BuildingRiskAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="744"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="763"/>
         <source>Building damage risk from subsidence</source>
         <translation>地面沉降建筑损坏风险</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="747"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="766"/>
         <source>insar,building,damage,risk,angular distortion,tilt,settlement,skempton,bjerrum</source>
         <translation>insar,建筑,损坏,风险,角变形,倾斜,沉降,skempton,bjerrum</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="750"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="769"/>
         <source>For each building footprint, from the PS points on it or within the buffer: settlement (mm, positive downwards) mean and maximum, differential settlement (max − min), rigid-body tilt ω (rad, gradient of the least-squares plane, with its downward azimuth), angular distortion β = max |Δs|/L over pairs of points at least the minimum separation apart (Skempton &amp; MacDonald 1956), β after removing the tilt (Burland &amp; Wroth 1974), and a damage class from β with the limits of Skempton &amp; MacDonald (1956) and Bjerrum (1963): negligible &lt; 1/5000 ≤ very slight &lt; 1/500 ≤ slight (cracking in panel walls) &lt; 1/300 ≤ moderate (structural damage possible) &lt; 1/150 ≤ severe.
 Settlement comes from a field holding either cumulative vertical displacement (mm, up positive, e.g. cum_disp of the fit) or vertical velocity (mm/yr, up positive) multiplied by a number of years. Buildings with too few points are kept with an empty class and a flag. The input layers are not modified; points are taken to the buildings' CRS.</source>
         <translation>对每个建筑轮廓，利用其上或缓冲区内的 PS 点计算：沉降（mm，向下为正）的平均值和最大值、差异沉降（最大 − 最小）、刚体倾斜 ω（rad，最小二乘平面的梯度及其向下方位角）、角变形 β = 相距不小于最小间距的点对中 |Δs|/L 的最大值（Skempton &amp; MacDonald 1956）、扣除倾斜后的 β（Burland &amp; Wroth 1974），以及按 Skempton &amp; MacDonald（1956）和 Bjerrum（1963）限值由 β 得到的损坏等级：可忽略 &lt; 1/5000 ≤ 很轻微 &lt; 1/500 ≤ 轻微（填充墙开裂）&lt; 1/300 ≤ 中等（可能出现结构损坏）&lt; 1/150 ≤ 严重。
 沉降取自一个字段：累计竖向位移（mm，向上为正，如拟合结果的 cum_disp），或竖向速率（mm/年，向上为正）乘以年数。点数过少的建筑保留，等级为空并带标记。输入图层不被修改；点会转换到建筑图层的坐标系。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="765"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="784"/>
         <source>Building footprints</source>
         <translation>建筑轮廓</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="770"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="789"/>
         <source>PS points (vertical)</source>
         <translation>PS 点（竖向）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="775"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="794"/>
         <source>Displacement or velocity field</source>
         <translation>位移或速率字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="785"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="804"/>
         <source>The field holds</source>
         <translation>该字段为</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="785"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="804"/>
         <source>Cumulative vertical displacement (mm, up positive)</source>
         <translation>累计竖向位移（mm，向上为正）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="785"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="804"/>
         <source>Vertical velocity (mm/yr, up positive) × years</source>
         <translation>竖向速率（mm/年，向上为正）× 年数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="797"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="816"/>
         <source>Years (for a velocity)</source>
         <translation>年数（用于速率）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="806"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="825"/>
         <source>Buffer around footprints</source>
         <translation>轮廓缓冲距离</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="806"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="825"/>
         <source>Shortest distance between two points for β</source>
         <translation>计算 β 的两点最小间距</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="811"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="830"/>
         <source>Fewest points per building</source>
         <translation>每栋建筑最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="820"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="839"/>
         <source>Buildings at risk</source>
         <translation>风险建筑</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="825"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="844"/>
         <source>Buildings in class slight or worse</source>
         <translation>轻微及以上等级的建筑数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="838"/>
-        <source>Layer &apos;{layer}&apos; has no CRS: assign one (distances are in metres).</source>
-        <translation>图层“{layer}”没有坐标参考系：请先指定（距离以米为单位）。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="865"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="879"/>
         <source>Damage classes: {counts}</source>
         <translation>损坏等级：{counts}</translation>
     </message>
@@ -891,57 +886,57 @@ Settlement comes from a field holding either cumulative vertical displacement (m
 <context>
     <name>DecomposeLosAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="319"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="338"/>
         <source>Vertical and east-west decomposition</source>
         <translation>竖向与东西向分解</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="322"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="341"/>
         <source>insar,los,ascending,descending,vertical,east,decomposition,egms,l3</source>
         <translation>insar,视线,升轨,降轨,竖向,东向,分解,egms,l3</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="325"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="344"/>
         <source>Combines an ascending and a descending line-of-sight (LOS) velocity layer into vertical (up positive) and east-west (east positive) velocities, in the unit of the inputs (mm/yr). Each ascending point is paired with the nearest descending point within the distance when each is the other's nearest; the result lies at the pair's midpoint. LOS unit vectors come from the EGMS fields los_east / los_north / los_up, else from incidence_angle and track_angle (right-looking SAR: e = −sinθ·cosα, n = sinθ·sinα, u = cosθ). The north-south component is neglected, as is standard for polar-orbit SAR (the LOS is nearly perpendicular to north): a north-south motion adds about los_north·vN to each LOS. Standard deviations are propagated when the inputs have mean_velocity_std or vel_sd.</source>
         <translation>将升轨和降轨视线向（LOS）速率图层合成为竖向（向上为正）和东西向（向东为正）速率，单位与输入相同（mm/年）。在给定距离内，升轨点与最近的降轨点互为最近邻时配对，结果位于点对的中点。LOS 单位向量取自 EGMS 字段 los_east / los_north / los_up，否则由 incidence_angle 和 track_angle 计算（右视 SAR：e = −sinθ·cosα，n = sinθ·sinα，u = cosθ）。按极轨 SAR 的通行做法忽略南北分量（视线几乎垂直于北向）：南北向运动会使每个 LOS 增加约 los_north·vN。输入含 mean_velocity_std 或 vel_sd 时传播标准差。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="337"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="356"/>
         <source>Ascending</source>
         <translation>升轨</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="337"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="356"/>
         <source>Descending</source>
         <translation>降轨</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="341"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="360"/>
         <source>{track} LOS points</source>
         <translation>{track} LOS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="348"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="367"/>
         <source>{track} LOS velocity field (mm/yr)</source>
         <translation>{track} LOS 速率字段（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="358"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="377"/>
         <source>Pairing distance</source>
         <translation>配对距离</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="367"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="386"/>
         <source>Vertical and east-west velocity</source>
         <translation>竖向与东西向速率</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="372"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="391"/>
         <source>Pairs</source>
         <translation>点对数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="395"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="414"/>
         <source>Layer &apos;{layer}&apos; has neither los_east/los_up nor incidence_angle/track_angle fields: the line-of-sight direction is unknown.</source>
         <translation>图层“{layer}”既没有 los_east/los_up 字段，也没有 incidence_angle/track_angle 字段：视线方向未知。</translation>
     </message>
@@ -1188,104 +1183,104 @@ Settlement comes from a field holding either cumulative vertical displacement (m
 <context>
     <name>FitTimeSeriesAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="152"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="171"/>
         <source>Fit displacement time series</source>
         <translation>拟合位移时间序列</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="155"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="174"/>
         <source>insar,ps,egms,velocity,acceleration,seasonal,time series,subsidence,mintpy</source>
         <translation>insar,ps,egms,速率,加速度,季节性,时间序列,沉降,mintpy</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="158"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="177"/>
         <source>Fits each persistent scatterer's displacement series by least squares: offset, velocity (mm/yr), acceleration (mm/yr², k! convention: d = c + v·t + a·t²/2), annual and semi-annual terms (amplitude in mm and phase in degrees of A·cos(2πkτ − φ), τ from 1 January) and steps at the given dates (mm). Per point: each coefficient and its standard deviation from the residual variance (σ² = eᵀe/(N − P), C = σ²(GᵀG)⁻¹), the RMSE, the number of epochs used and the modelled cumulative displacement over the period. Missing epochs are skipped per point; a point with too few epochs gets a fit_flag.
 Input: an EGMS CSV (YYYYMMDD columns) or a point layer with D_YYYYMMDD / DYYYYMMDD / YYYYMMDD fields, displacements in the chosen unit. Optional reference: the series are re-referenced to the mean of the points within the radius of the reference point (radius 0: the nearest point). The file is read and written in chunks, so a whole city fits in memory.</source>
         <translation>用最小二乘拟合每个永久散射体的位移序列：偏移、速率（mm/年）、加速度（mm/年²，k! 约定：d = c + v·t + a·t²/2）、年周期和半年周期项（A·cos(2πkτ − φ) 的振幅（mm）和相位（度），τ 从 1 月 1 日起算）以及指定日期的阶跃（mm）。每个点输出：各系数及由残差方差得到的标准差（σ² = eᵀe/(N − P)，C = σ²(GᵀG)⁻¹）、RMSE、所用期数和模型在整个时段的累计位移。缺失的期次按点跳过；期数过少的点给出 fit_flag。
 输入：EGMS CSV（YYYYMMDD 列）或带 D_YYYYMMDD / DYYYYMMDD / YYYYMMDD 字段的点图层，位移单位可选。可选参考：将序列改为相对参考点半径内各点平均值的序列（半径 0：最近的点）。文件分块读写，整个城市也能放进内存。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="172"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="191"/>
         <source>PS points or EGMS CSV</source>
         <translation>PS 点或 EGMS CSV</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="177"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="196"/>
         <source>Displacement unit of the input</source>
         <translation>输入位移单位</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="180"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
         <source>Velocity</source>
         <translation>速率</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="180"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
         <source>Acceleration</source>
         <translation>加速度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="180"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
         <source>Annual seasonal term</source>
         <translation>年周期项</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="180"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
         <source>Semi-annual seasonal term</source>
         <translation>半年周期项</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="187"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="206"/>
         <source>Steps at dates (YYYY-MM-DD, comma separated)</source>
         <translation>阶跃日期（YYYY-MM-DD，逗号分隔）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="192"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="211"/>
         <source>Reference (stable) point</source>
         <translation>参考（稳定）点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="195"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="214"/>
         <source>Reference radius in metres (0 = the nearest point)</source>
         <translation>参考半径（米，0 = 最近的点）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="204"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="223"/>
         <source>Write the series as D_YYYYMMDD fields (for the plot)</source>
         <translation>将序列写为 D_YYYYMMDD 字段（用于绘图）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="209"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="228"/>
         <source>CRS of a CSV without latitude/longitude</source>
         <translation>无经纬度 CSV 的坐标参考系</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="214"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="233"/>
         <source>Fitted PS points</source>
         <translation>拟合后的 PS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="219"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="238"/>
         <source>Points fitted</source>
         <translation>已拟合点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="237"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="256"/>
         <source>Layer &apos;{layer}&apos; has no date fields (YYYYMMDD, D_YYYYMMDD or DYYYYMMDD) holding displacements.</source>
         <translation>图层“{layer}”没有存放位移的日期字段（YYYYMMDD、D_YYYYMMDD 或 DYYYYMMDD）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="252"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="271"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="270"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="289"/>
         <source>{count} point(s) not fitted: {reason}</source>
         <translation>{count} 个点未拟合：{reason}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="271"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="290"/>
         <source>{fitted} of {points} points fitted over {dates} dates.</source>
         <translation>{points} 个点中 {fitted} 个已拟合，共 {dates} 期。</translation>
     </message>
@@ -1293,17 +1288,17 @@ Input: an EGMS CSV (YYYYMMDD columns) or a point layer with D_YYYYMMDD / DYYYYMM
 <context>
     <name>HotspotsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="582"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="601"/>
         <source>Subsidence hotspots</source>
         <translation>沉降热点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="585"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="604"/>
         <source>insar,hotspot,getis,ord,gi*,fdr,ada,cluster,subsidence</source>
         <translation>insar,热点,getis,ord,gi*,fdr,ada,聚集,沉降</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="588"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="607"/>
         <source>Finds significant clusters of moving PS points.
 • Getis-Ord Gi* (Ord &amp; Getis 1995) with binary distance-band weights including the point itself; two-sided p-values corrected for multiple testing by the Benjamini-Hochberg false discovery rate; significant points of the same sign linked within the band form a cluster.
 • ADA (active deformation areas, Barra et al. 2017): points moving faster than k·σ, σ the robust spread of the velocities (1.4826·MAD), linked within the band.
@@ -1314,77 +1309,77 @@ Clusters with at least the minimum number of points become polygons (the points 
 点数不少于最小值的聚集区生成多边形（各点以半个距离带缓冲），带点数、平均 / 最小 / 最大速率（mm/年）和面积（m²）。距离带为 0 时由数据确定（每点约 8 个邻点的距离），写入日志。Gi* 将每个邻域与图层均值比较：大多数点沉降时，稳定地面会形成“抬升”（相对较高）聚集区，因此默认只保留沉降聚集区。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="603"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="622"/>
         <source>PS points</source>
         <translation>PS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="608"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="627"/>
         <source>Velocity field (mm/yr)</source>
         <translation>速率字段（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="618"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="637"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="618"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="637"/>
         <source>Getis-Ord Gi* with false discovery rate</source>
         <translation>Getis-Ord Gi*（错误发现率校正）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="618"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="637"/>
         <source>Active deformation areas (k·σ)</source>
         <translation>活动形变区（k·σ）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="627"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="646"/>
         <source>Neighbourhood distance (0 = automatic)</source>
         <translation>邻域距离（0 = 自动）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="632"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="651"/>
         <source>False discovery rate (Gi*)</source>
         <translation>错误发现率（Gi*）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="642"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="661"/>
         <source>Stability threshold in σ (ADA)</source>
         <translation>稳定阈值（σ 的倍数，ADA）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="651"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="670"/>
         <source>Fewest points per cluster</source>
         <translation>每个聚集区最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="660"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="679"/>
         <source>Clusters to keep</source>
         <translation>保留的聚集区</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="660"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="679"/>
         <source>Subsiding only</source>
         <translation>仅沉降</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="660"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="679"/>
         <source>Subsiding and uplifting</source>
         <translation>沉降和抬升</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="669"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="688"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="674"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="693"/>
         <source>Points with statistics</source>
         <translation>带统计量的点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="683"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="702"/>
         <source>Clusters</source>
         <translation>聚集区数</translation>
     </message>
@@ -1850,62 +1845,62 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 <context>
     <name>RateSurfaceAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="467"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="486"/>
         <source>Subsidence rate surface</source>
         <translation>沉降速率面</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="470"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="489"/>
         <source>insar,velocity,raster,interpolation,idw,subsidence,rate</source>
         <translation>insar,速率,栅格,插值,idw,沉降,速率面</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="473"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="492"/>
         <source>Interpolates point velocities (mm/yr) to a raster by inverse distance weighting with a search radius (Shepard 1968; as GDAL's invdistnn): each cell takes Σwᵢvᵢ/Σwᵢ, wᵢ = 1/dᵢᵖ, over at most the maximum number of nearest points within the radius. Cells with fewer than the minimum number of points in their search circle stay nodata (−9999): the surface is masked where points are too sparse instead of being extrapolated. Float32 GeoTIFF in the points' CRS (a projected one: geographic inputs are computed in their UTM zone).</source>
         <translation>用带搜索半径的反距离加权（Shepard 1968；同 GDAL 的 invdistnn）将点速率（mm/年）插值为栅格：每个像元取半径内最多若干个最近点的 Σwᵢvᵢ/Σwᵢ，wᵢ = 1/dᵢᵖ。搜索圆内点数少于最小值的像元为无数据（−9999）：点过稀处掩膜而不外推。输出为点坐标系下的 Float32 GeoTIFF（须为投影坐标系：地理坐标输入在其 UTM 带中计算）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="483"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="502"/>
         <source>PS points</source>
         <translation>PS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="488"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="507"/>
         <source>Velocity field (mm/yr)</source>
         <translation>速率字段（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="498"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="517"/>
         <source>Cell size</source>
         <translation>像元大小</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="498"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="517"/>
         <source>Search radius</source>
         <translation>搜索半径</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="507"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="526"/>
         <source>Power</source>
         <translation>幂次</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="512"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="531"/>
         <source>Fewest points in the search circle</source>
         <translation>搜索圆内最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="521"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="540"/>
         <source>Most points used</source>
         <translation>最多使用点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="526"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="545"/>
         <source>Rate surface (mm/yr)</source>
         <translation>速率面（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="552"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="571"/>
         <source>{cells} cells, {masked} masked (too few points within the radius).</source>
         <translation>{cells} 个像元，{masked} 个被掩膜（半径内点数过少）。</translation>
     </message>
@@ -2074,6 +2069,29 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
         <location filename="../processing/algorithms/scene_algorithms.py" line="172"/>
         <source>{n} buildings without a height were left out.</source>
         <translation>{n} 栋没有高度的建筑被略去。</translation>
+    </message>
+</context>
+<context>
+    <name>SubsidenceMessages</name>
+    <message>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="68"/>
+        <source>Layer &apos;{layer}&apos; has no CRS: assign one (distances are in metres).</source>
+        <translation>图层“{layer}”没有坐标参考系：请先指定（距离以米为单位）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="125"/>
+        <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;.</source>
+        <translation>图层“{layer}”没有字段“{field}”。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="107"/>
+        <source>Layer &apos;{layer}&apos; has no point with a geometry.</source>
+        <translation>图层“{layer}”没有带几何的点。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="135"/>
+        <source>{layer} is in geographic coordinates; distances are computed in {crs}.</source>
+        <translation>{layer} 为地理坐标；距离在 {crs} 中计算。</translation>
     </message>
 </context>
 <context>
@@ -2512,29 +2530,6 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
         <location filename="../ui/view3d.py" line="449"/>
         <source>Opening a separate viewer window…</source>
         <translation>正在打开独立的查看器窗口…</translation>
-    </message>
-</context>
-<context>
-    <name>algorithm</name>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="106"/>
-        <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;.</source>
-        <translation>图层“{layer}”没有字段“{field}”。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="74"/>
-        <source>Layer &apos;{layer}&apos; has no CRS: assign one (distances are in metres).</source>
-        <translation>图层“{layer}”没有坐标参考系：请先指定（距离以米为单位）。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="88"/>
-        <source>Layer &apos;{layer}&apos; has no point with a geometry.</source>
-        <translation>图层“{layer}”没有带几何的点。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="116"/>
-        <source>{layer} is in geographic coordinates; distances are computed in {crs}.</source>
-        <translation>{layer} 为地理坐标；距离在 {crs} 中计算。</translation>
     </message>
 </context>
 </TS>

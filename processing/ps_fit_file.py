@@ -15,7 +15,6 @@ when complete: a failure or cancel leaves no partial output.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 from ..common.errors import InputError
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress, sub_progress
 from ..layers.insar import stream_ps
+from ..twin.terrain import temp_path_beside
 from .timeseries import UNIT_TO_MM, ModelTerms, fit_series, output_fields
 
 DEFAULT_CHUNK_ROWS = 50_000
@@ -150,10 +150,6 @@ class _ReferenceGatherer:
             return np.where(self.counts > 0, self.sums / np.maximum(self.counts, 1), np.nan)
 
 
-def _temp_target(target: Path) -> Path:
-    return target.parent / f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}"
-
-
 def fit_ps_file(
     source: str | Path,
     target: str | Path,
@@ -217,7 +213,7 @@ def fit_ps_file(
         if np.isnan(ref_series).any():
             notes.append(f"{int(np.isnan(ref_series).sum())} epoch(s) without a reference value were skipped.")
 
-    temp = _temp_target(target)
+    temp = temp_path_beside(target)
     writer = _ChunkWriter(temp, layer_name, terms, unit, ref_series, keep_series, notes, is_canceled)
     try:
         report = stream_ps(

@@ -851,10 +851,10 @@ def write_heights_layer(frame: Any, path: str | Path, layer: str | None = None) 
     """
     import contextlib
 
-    from .terrain import _temp_path
+    from .terrain import temp_path_beside
 
     target = Path(path)
-    temp = _temp_path(target)
+    temp = temp_path_beside(target)
     try:
         frame.to_file(temp, layer=layer or target.stem, engine="pyogrio")
         temp.replace(target)  # os.replace: atomic on one file system

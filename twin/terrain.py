@@ -293,7 +293,7 @@ class Surfaces:
         try:
             for name, target in paths.items():
                 check_canceled(is_canceled)
-                temps[name] = _temp_path(target)
+                temps[name] = temp_path_beside(target)
                 _write_geotiff_file(getattr(self, name), self.spec, wkt, temps[name], self.nodata)
             check_canceled(is_canceled)
             for name, target in paths.items():
@@ -326,7 +326,8 @@ def _gdal_exceptions() -> Iterator[Any]:
             gdal.DontUseExceptions()
 
 
-def _temp_path(target: Path) -> Path:
+def temp_path_beside(target: Path) -> Path:
+    """A hidden temporary name next to ``target`` for an atomic write (write, then ``replace``)."""
     # Same folder as the target, so that os.replace is a rename on one file system.
     return target.parent / f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp{target.suffix}"
 
@@ -378,7 +379,7 @@ def write_geotiff(
         ``path``.
     """
     target = Path(path)
-    temp = _temp_path(target)
+    temp = temp_path_beside(target)
     try:
         _write_geotiff_file(array, spec, crs_wkt, temp, nodata)
         temp.replace(target)  # os.replace: atomic on one file system

@@ -50,6 +50,29 @@ def _file_of(layer) -> tuple[str, str | None] | None:
     return path, parts.get("layerName") or None
 
 
+class SubsidenceMessages:
+    """Translation context of this module's helper functions (pylupdate5 files ``SubsidenceMessages.tr``
+    strings under it; ``algorithm.tr`` in a function would be filed under the context "algorithm")."""
+
+    @staticmethod
+    def tr(text: str) -> str:
+        from qgis.PyQt.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("SubsidenceMessages", text)
+
+
+def _require_crs(source):
+    """The source's CRS; a clear error naming the layer when it has none (distances need metres)."""
+    crs = source.sourceCrs()
+    if not crs.isValid():
+        raise QgsProcessingException(
+            SubsidenceMessages.tr("Layer '{layer}' has no CRS: assign one (distances are in metres).").format(
+                layer=source.sourceName()
+            )
+        )
+    return crs
+
+
 def _read_points(algorithm, parameters, name: str, context, fields: list[str], feedback):
     """GeoDataFrame of a point parameter with ``fields`` (pyogrio for files, features otherwise)."""
     import geopandas as gpd
@@ -63,19 +86,15 @@ def _read_points(algorithm, parameters, name: str, context, fields: list[str], f
     wanted = [f for f in fields if f]
     if found is not None and found[0].lower().endswith(".csv"):
         # OGR takes an EGMS header of dates for data (field_1, ...): CityTwin's reader reads it.
-        return _read_egms_points(algorithm, found[0], wanted, feedback)
+        return _read_egms_points(found[0], wanted, feedback)
     missing = [f for f in wanted if source.fields().indexOf(f) < 0]
     if missing:
         raise QgsProcessingException(
-            algorithm.tr("Layer '{layer}' has no field '{field}'.").format(layer=source.sourceName(), field=missing[0])
-        )
-    crs = source.sourceCrs()
-    if not crs.isValid():
-        raise QgsProcessingException(
-            algorithm.tr("Layer '{layer}' has no CRS: assign one (distances are in metres).").format(
-                layer=source.sourceName()
+            SubsidenceMessages.tr("Layer '{layer}' has no field '{field}'.").format(
+                layer=source.sourceName(), field=missing[0]
             )
         )
+    crs = _require_crs(source)
     if found is not None:
         import pyogrio
 
@@ -86,12 +105,12 @@ def _read_points(algorithm, parameters, name: str, context, fields: list[str], f
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty:
         raise QgsProcessingException(
-            algorithm.tr("Layer '{layer}' has no point with a geometry.").format(layer=source.sourceName())
+            SubsidenceMessages.tr("Layer '{layer}' has no point with a geometry.").format(layer=source.sourceName())
         )
     return frame, source.sourceName()
 
 
-def _read_egms_points(algorithm, path: str, fields: list[str], feedback):
+def _read_egms_points(path: str, fields: list[str], feedback):
     """The points of an EGMS CSV (positions and CRS as :func:`layers.insar.read_egms_csv` gives them)."""
     from pathlib import Path
 
@@ -104,17 +123,17 @@ def _read_egms_points(algorithm, path: str, fields: list[str], feedback):
     missing = [f for f in fields if f not in points.columns]
     if missing:
         raise QgsProcessingException(
-            algorithm.tr("Layer '{layer}' has no field '{field}'.").format(layer=path, field=missing[0])
+            SubsidenceMessages.tr("Layer '{layer}' has no field '{field}'.").format(layer=path, field=missing[0])
         )
     return points[[*fields, points.geometry.name]], Path(path).stem
 
 
-def _projected(frame, label: str, feedback, algorithm):
+def _projected(frame, label: str, feedback):
     """``frame`` in a projected CRS: as it is, or in the UTM zone of its centre (said in the log)."""
     if frame.crs is not None and frame.crs.is_geographic:
         utm = frame.estimate_utm_crs()
         feedback.pushInfo(
-            algorithm.tr("{layer} is in geographic coordinates; distances are computed in {crs}.").format(
+            SubsidenceMessages.tr("{layer} is in geographic coordinates; distances are computed in {crs}.").format(
                 layer=label, crs=utm.name
             )
         )
@@ -400,7 +419,7 @@ class DecomposeLosAlgorithm(_SubsidenceAlgorithm):
             )
         sd = next((n for n in ("mean_velocity_std", "vel_sd") if n in names), None)
         frame, label = _read_points(self, parameters, layer_name, context, [velocity, *los, sd], feedback)
-        frame = frame.to_crs(crs) if crs is not None else _projected(frame, label, feedback, self)
+        frame = frame.to_crs(crs) if crs is not None else _projected(frame, label, feedback)
         values = {name: frame[name].to_numpy(dtype=np.float64) for name in (velocity, *los) if name}
         if "los_east" in values:
             east, up, north = values["los_east"], values["los_up"], values.get("los_north")
@@ -535,7 +554,7 @@ class RateSurfaceAlgorithm(_SubsidenceAlgorithm):
 
         field = self.parameterAsString(parameters, self.FIELD, context) or "vel"
         frame, label = _read_points(self, parameters, self.INPUT, context, [field], feedback)
-        frame = _projected(frame, label, feedback, self)
+        frame = _projected(frame, label, feedback)
         surface = idw_surface(
             frame.geometry.x.to_numpy(),
             frame.geometry.y.to_numpy(),
@@ -692,7 +711,7 @@ class HotspotsAlgorithm(_SubsidenceAlgorithm):
 
         field = self.parameterAsString(parameters, self.FIELD, context) or "vel"
         frame, label = _read_points(self, parameters, self.INPUT, context, [field], feedback)
-        frame = _projected(frame, label, feedback, self)
+        frame = _projected(frame, label, feedback)
         band = self.parameterAsDouble(parameters, self.BAND, context)
         result = find_hotspots(
             frame.geometry.x.to_numpy(),
@@ -834,14 +853,9 @@ class BuildingRiskAlgorithm(_SubsidenceAlgorithm):
         buildings_source = self.parameterAsSource(parameters, self.BUILDINGS, context)
         if buildings_source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.BUILDINGS))
-        if not buildings_source.sourceCrs().isValid():
-            raise QgsProcessingException(
-                self.tr("Layer '{layer}' has no CRS: assign one (distances are in metres).").format(
-                    layer=buildings_source.sourceName()
-                )
-            )
+        _require_crs(buildings_source)
         buildings = source_to_frame(buildings_source, None, feedback)
-        buildings = _projected(buildings, buildings_source.sourceName(), feedback, self)
+        buildings = _projected(buildings, buildings_source.sourceName(), feedback)
         field = self.parameterAsString(parameters, self.FIELD, context) or "cum_disp"
         points, _ = _read_points(self, parameters, self.POINTS, context, [field], feedback)
         points = points.to_crs(buildings.crs)
