@@ -49,6 +49,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("geopandas", "geopandas>=0.14", "vector data frames"),
     Requirement("scipy", "scipy>=1.8", "least squares, interpolation, statistics"),
     Requirement("matplotlib", "matplotlib>=3.5", "time-series and ledger charts"),
+    Requirement("openpyxl", "openpyxl>=3.0", "XLSX ledger tables"),
     Requirement("rtree", "rtree>=1.0", "spatial index"),
     Requirement("laspy", "laspy>=2.5", "LAS/LAZ/COPC point clouds"),
     Requirement("lazrs", "lazrs>=0.5", "LAZ compression for laspy"),

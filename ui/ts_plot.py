@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib import dates as mdates
-from matplotlib import font_manager, rc_context
+from matplotlib import rc_context
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from qgis.core import (
@@ -47,6 +47,7 @@ from qgis.PyQt.QtGui import QColor, QCursor
 from qgis.PyQt.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..common.errors import InputError
+from ..common.fonts import font_families
 from ..processing.timeseries import ModelTerms
 from ..processing.ts_plot_data import (
     NoDateFields,
@@ -70,9 +71,6 @@ else:  # Qt6 (QGIS 4): the binding-neutral backend
 #: Size of an exported PNG (inches at EXPORT_DPI: 1500 x 975 pixels), whatever the dock's size.
 EXPORT_SIZE_IN = (10.0, 6.5)
 EXPORT_DPI = 150
-#: Fonts tried after DejaVu Sans for glyphs it lacks (Chinese labels under zh_CN).
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "Microsoft YaHei", "SimHei", "PingFang SC")  # fmt: skip
 
 
 class PSPickTool(QgsMapTool):
@@ -104,11 +102,6 @@ def _plain(value):
     if isinstance(value, QVariant):
         return None if value.isNull() else value.value()
     return value
-
-
-def _font_families() -> list[str]:
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *[name for name in CJK_FONTS if name in installed]]
 
 
 class TimeSeriesPlotDock(QgsDockWidget):
@@ -403,7 +396,7 @@ class TimeSeriesPlotDock(QgsDockWidget):
         top.clear()
         bottom.clear()
         self.artists = {}
-        with rc_context({"font.family": _font_families(), "font.size": 9}):
+        with rc_context({"font.family": font_families(), "font.size": 9}):
             for k, entry in enumerate(self.shown):
                 self.artists[entry.fit.series.label] = self._draw_point(entry.fit, f"C{k % 10}")
             bottom.axhline(0.0, color="0.45", linewidth=0.8)
