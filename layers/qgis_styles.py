@@ -191,9 +191,9 @@ ELEVATION_STOPS = ((0.0, "#1a9850"), (0.25, "#a6d96a"), (0.5, "#fee08b"), (0.75,
 NDSM_STOPS = ((0.0, "#f7f7f7"), (2.0, "#fee391"), (10.0, "#fe9929"), (30.0, "#cc4c02"), (80.0, "#662506"))
 
 
-def _pseudocolor(layer: QgsRasterLayer, stops, labels: bool = True) -> None:
+def _pseudocolor(layer: QgsRasterLayer, stops, labels: bool = True, band: int = 1, fmt: str = ".1f") -> None:
     items = [
-        QgsColorRampShader.ColorRampItem(value, QColor(color), f"{value:.1f}" if labels else "")
+        QgsColorRampShader.ColorRampItem(value, QColor(color), format(value, fmt) if labels else "")
         for value, color in stops
     ]
     ramp = QgsColorRampShader(stops[0][0], stops[-1][0])
@@ -201,7 +201,7 @@ def _pseudocolor(layer: QgsRasterLayer, stops, labels: bool = True) -> None:
     ramp.setColorRampItemList(items)
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(ramp)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
     renderer.setClassificationMin(stops[0][0])
     renderer.setClassificationMax(stops[-1][0])
     layer.setRenderer(renderer)
@@ -288,6 +288,63 @@ def style_velocity_raster(layer: QgsRasterLayer) -> None:
     _pseudocolor(layer, stops)
 
 
+# ColorBrewer YlOrRd (emissions) and Greens (uptake), 6 classes.
+YLORRD_6 = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+GREENS_5 = ("#f7fcf5", "#c7e9c0", "#74c476", "#31a354", "#006d2c")
+#: Ours / inventory: agreement within x1.25 in the middle class.
+RATIO_CLASSES = ((0.0, 0.5, "#2166ac"), (0.5, 0.8, "#92c5de"), (0.8, 1.25, "#f7f7f7"), (1.25, 2.0, "#f4a582"),
+                 (2.0, 1e9, "#b2182b"))  # fmt: skip
+
+
+def style_emissions(layer: QgsVectorLayer, field: str = "co2_t", unit: str = "tCO2/yr") -> None:
+    """Graduated YlOrRd in natural breaks (Jenks, as QGIS's own classification) of ``field``."""
+    from qgis.core import QgsClassificationJenks, QgsGradientColorRamp, QgsGradientStop, QgsSymbol
+
+    renderer = QgsGraduatedSymbolRenderer(field)
+    renderer.setSourceSymbol(QgsSymbol.defaultSymbol(layer.geometryType()))
+    method = QgsClassificationJenks()
+    method.setLabelFormat(f"%1 – %2 {unit}")
+    method.setLabelPrecision(1)
+    renderer.setClassificationMethod(method)
+    ramp = QgsGradientColorRamp(QColor(YLORRD_6[0]), QColor(YLORRD_6[-1]))
+    ramp.setStops([QgsGradientStop(i / 5, QColor(c)) for i, c in enumerate(YLORRD_6)][1:-1])
+    renderer.updateClasses(layer, 6)
+    renderer.updateColorRamp(ramp)
+    layer.setRenderer(renderer)
+
+
+def _band_limits(layer: QgsRasterLayer, band: int) -> tuple[float, float]:
+    from qgis.core import QgsRasterBandStats
+
+    stats = layer.dataProvider().bandStatistics(band, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
+    low, high = float(stats.minimumValue), float(stats.maximumValue)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else (0.0, 1.0)
+
+
+def style_uptake_raster(layer: QgsRasterLayer) -> None:
+    """Uptake (tCO2/yr per cell): Greens from zero to the band's maximum."""
+    _low, high = _band_limits(layer, 1)
+    high = max(high, 1e-9)
+    _pseudocolor(layer, [(high * i / 4, c) for i, c in enumerate(GREENS_5)], fmt=".3g")
+
+
+def style_balance_raster(layer: QgsRasterLayer) -> None:
+    """The net band (last) of the balance grid: green uptake to red emission, centred on zero."""
+    band = layer.bandCount()
+    low, high = _band_limits(layer, band)
+    limit = max(abs(low), abs(high), 1e-9)
+    colors = ("#1a9850", "#91cf60", "#f7f7f7", "#fc8d59", "#d73027")
+    _pseudocolor(layer, [(-limit + i * limit / 2, c) for i, c in enumerate(colors)], band=band, fmt=".3g")
+
+
+def style_ratio(layer: QgsVectorLayer, field: str = "ratio") -> None:
+    ranges = [
+        QgsRendererRange(low, high, _fill(color, "#505050", 0.8), f"{low:g} – {high:g}" if high < 1e8 else f"> {low:g}")
+        for low, high, color in RATIO_CLASSES
+    ]
+    layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
+
+
 def grid_styles(layer: QgsVectorLayer) -> dict[str, callable]:
     """Named styles of the fused grid, the first one the default."""
 
@@ -335,6 +392,12 @@ def apply_default_style(layer, kind: str, index: str | None = None) -> None:
         "velocity_raster": lambda: style_velocity_raster(layer),
         "hotspots": lambda: style_hotspots(layer),
         "building_risk": lambda: style_building_risk(layer),
+        "carbon_buildings": lambda: style_emissions(layer),
+        "carbon_traffic": lambda: style_emissions(layer),
+        "carbon_districts": lambda: style_emissions(layer, "net_t"),
+        "carbon_sink": lambda: style_uptake_raster(layer),
+        "carbon_balance": lambda: style_balance_raster(layer),
+        "carbon_reconcile": lambda: style_ratio(layer),
         "buildings": lambda: style_buildings(layer),
         "building_heights": lambda: style_building_heights(layer),
         "elevation_raster": lambda: style_elevation_raster(layer),

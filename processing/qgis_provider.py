@@ -8,6 +8,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..common.metadata import plugin_version
 from ..common.paths import icon_path
 from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
+from .algorithms.carbon_algorithms import CARBON_ALGORITHMS
 from .algorithms.import_sources import IMPORT_ALGORITHMS
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
 from .algorithms.scene_algorithms import SCENE_ALGORITHMS
@@ -21,6 +22,7 @@ ALGORITHMS = (
     *TERRAIN_ALGORITHMS,
     *SCENE_ALGORITHMS,
     *SUBSIDENCE_ALGORITHMS,
+    *CARBON_ALGORITHMS,
 )
 
 

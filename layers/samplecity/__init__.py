@@ -5,9 +5,11 @@ NMEA logs (GN/GP/BD/GB talkers, one crossing midnight), a GPX file, OpenCelliD c
 sites, drive tests (English and Chinese headers), Sentinel-2 L2A images (UTM 50N,
 spring and summer), EGMS-layout PS products with a subsidence bowl (vertical L3 and
 ascending/descending L2b, comma and semicolon separated), building footprints and a
-classified LAZ tile — plus ``base.toml`` (the base description) and ``truth/``
-(the model's ground truth for tests). Deterministic for a given seed; ``small=True``
-makes a lighter city for tests (coarser lidar, shorter drives).
+classified LAZ tile, and for carbon monitoring four subdistricts with ODIAC-like and
+EDGAR-like CO2 inventories (``carbon/``, see :mod:`.carbon`) — plus ``base.toml`` (the
+base description) and ``truth/`` (the model's ground truth for tests). Deterministic for
+a given seed; ``small=True`` makes a lighter city for tests (coarser lidar, shorter
+drives; the same carbon files).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from ...common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
 from ..base_description import BaseDescription, SourceSpec, write_description
+from .carbon import write_carbon_sources
 from .model import CRS_EPSG, build_city, drive_route
 from .write import (
     DRIVES,
@@ -170,6 +173,10 @@ def generate_sample_city(
     sources.append(SourceSpec("buildings", buildings.relative_to(folder)))
     truth["buildings"] = [vars(b) for b in city.buildings]
 
+    # Districts and gridded inventories (carbon/, made here): not base sources, read by the carbon tools.
+    carbon_files, truth["inventory"] = write_carbon_sources(city, folder / "carbon")
+    files.update(carbon_files)
+
     check_canceled(is_canceled)
     laz = folder / "realscene3d" / "sample_city.laz"
     write_lidar_tile(city, laz, ground_spacing=4.0 if small else 2.0, roof_spacing=2.0 if small else 1.0)
@@ -212,8 +219,15 @@ insar/           EGMS-layout PS products: L3 vertical, L2b ascending (comma) and
 buildings/       footprints with height (a few unknown), floors, use and a Chinese name
 realscene3d/     classified airborne lidar tile (LAZ, LAS 1.4 PF 7, compound CRS with
                  Yellow Sea 1985 heights, extra bytes 'reflectance_db')
+carbon/          four subdistricts (districts.gpkg, irregular edges) and fossil CO2
+                 inventories of 2022 with a uniform density inside the districts'
+                 rectangle and a lower one outside: ODIAC-like GeoTIFF (EPSG:4326,
+                 30 arc-seconds, 12 monthly bands, tonne C/cell/month), EDGAR-like
+                 NetCDF (0.1 degree, variable 'emissions', Tonnes CO2/cell/year) and
+                 EDGAR text for road transport (lat;lon;emission 2022 (tons))
 base.toml        the base description: build the base with CityTwin from this file
-truth/           the model's ground truth (for tests): bowl, sites, buildings, GNSS LOS
+truth/           the model's ground truth (for tests): bowl, sites, buildings, GNSS LOS,
+                 inventory densities and district areas
 
 None of it is real data.
 """

@@ -228,7 +228,7 @@ def _check_scaled(ndvi: np.ndarray, valid: np.ndarray, bad: np.ndarray, source: 
     n_valid = int(valid.sum())
     if n_valid and bad.sum() > _SCALED_SHARE * n_valid:
         values = ndvi[valid]
-        top = float(np.nanmax(np.abs(values)))
+        top = float(np.nanpercentile(np.abs(values), 99))  # robust to a few wild cells
         hint = next((f"; it looks scaled: set the NDVI scale to {1 / s:g}" for s in (100, 10000) if top <= s), "")
         raise InputError(
             f"{int(bad.sum())} of {n_valid} NDVI values from row {row0 + 1} are outside [-1, 1] "
