@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("plugin_startup", "ingest", "pointcloud", "subsidence")
+BENCHMARKS = ("plugin_startup", "ingest", "pointcloud", "subsidence", "carbon")
 
 
 def load(name: str):

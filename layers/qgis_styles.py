@@ -296,21 +296,43 @@ RATIO_CLASSES = ((0.0, 0.5, "#2166ac"), (0.5, 0.8, "#92c5de"), (0.8, 1.25, "#f7f
                  (2.0, 1e9, "#b2182b"))  # fmt: skip
 
 
-def style_emissions(layer: QgsVectorLayer, field: str = "co2_t", unit: str = "tCO2/yr") -> None:
-    """Graduated YlOrRd in natural breaks (Jenks, as QGIS's own classification) of ``field``."""
-    from qgis.core import QgsClassificationJenks, QgsGradientColorRamp, QgsGradientStop, QgsSymbol
+def style_emissions(layer: QgsVectorLayer, field: str = "co2_t", unit: str = "tCO2/yr", opacity: float = 1.0) -> None:
+    """Graduated YlOrRd in pretty breaks (round numbers a planner can quote) of ``field``."""
+    from qgis.core import QgsClassificationPrettyBreaks, QgsGradientColorRamp, QgsGradientStop, QgsSymbol
 
     renderer = QgsGraduatedSymbolRenderer(field)
-    renderer.setSourceSymbol(QgsSymbol.defaultSymbol(layer.geometryType()))
-    method = QgsClassificationJenks()
+    symbol = QgsSymbol.defaultSymbol(layer.geometryType())
+    symbol.setOpacity(opacity)
+    renderer.setSourceSymbol(symbol)
+    method = QgsClassificationPrettyBreaks()
     method.setLabelFormat(f"%1 – %2 {unit}")
-    method.setLabelPrecision(1)
+    method.setLabelPrecision(0)
     renderer.setClassificationMethod(method)
     ramp = QgsGradientColorRamp(QColor(YLORRD_6[0]), QColor(YLORRD_6[-1]))
     ramp.setStops([QgsGradientStop(i / 5, QColor(c)) for i, c in enumerate(YLORRD_6)][1:-1])
-    renderer.updateClasses(layer, 6)
+    renderer.updateClasses(layer, 5)
     renderer.updateColorRamp(ramp)
     layer.setRenderer(renderer)
+
+
+def style_ledger_districts(layer: QgsVectorLayer) -> None:
+    """Districts by net tCO2/yr, half transparent, labelled with their name and net."""
+    from qgis.core import QgsPalLayerSettings, QgsTextFormat, QgsVectorLayerSimpleLabeling
+
+    style_emissions(layer, "net_t", opacity=0.55)
+    settings = QgsPalLayerSettings()
+    name = next((f for f in ("name", "district", "NAME") if layer.fields().indexOf(f) >= 0), None)
+    title = f"\"{name}\" || '\\n' || " if name else ""
+    settings.fieldName = f"{title}format_number(\"net_t\", 0) || ' tCO2/yr'"
+    settings.isExpression = True
+    text = QgsTextFormat()
+    text.setSize(9)
+    buffer = text.buffer()
+    buffer.setEnabled(True)
+    buffer.setSize(1.0)
+    settings.setFormat(text)
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)
 
 
 def _band_limits(layer: QgsRasterLayer, band: int) -> tuple[float, float]:
@@ -394,7 +416,7 @@ def apply_default_style(layer, kind: str, index: str | None = None) -> None:
         "building_risk": lambda: style_building_risk(layer),
         "carbon_buildings": lambda: style_emissions(layer),
         "carbon_traffic": lambda: style_emissions(layer),
-        "carbon_districts": lambda: style_emissions(layer, "net_t"),
+        "carbon_districts": lambda: style_ledger_districts(layer),
         "carbon_sink": lambda: style_uptake_raster(layer),
         "carbon_balance": lambda: style_balance_raster(layer),
         "carbon_reconcile": lambda: style_ratio(layer),

@@ -1,12 +1,13 @@
 """Add Processing results to a base project's section group with CityTwin's default styles (demo helper).
 
-Usage: ``python3 add_results.py PROJECT.qgz SECTION MAP.png KIND=PATH[::TITLE] ...``
+Usage: ``python3 add_results.py PROJECT.qgz SECTION MAP.png [~]KIND=PATH[::TITLE] ...``
 
 Each PATH (vector or raster) is added to the group of SECTION (``monitoring``, ...) on
 top, styled as its KIND (see ``layers.qgis_styles.apply_default_style``) and given the
 section role; layers of the same source already in the project are replaced. The
 project is saved, and the section's layers over the base's buildings are rendered to
-MAP.png, framed on the new layers.
+MAP.png, framed on the new layers. A KIND written ``~KIND`` is added unchecked (in the
+project, not in the map).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main(argv: list[str]) -> int:
     added = []
     for item in items:
         kind, path = item.split("=", 1)
+        hidden = kind.startswith("~")
+        kind = kind.lstrip("~")
         path, _, name = path.partition("::")
         name = name or Path(path).stem.replace("_", " ")
         for existing in list(project.mapLayers().values()):
@@ -63,8 +66,11 @@ def main(argv: list[str]) -> int:
         apply_default_style(layer, kind)
         layer.setCustomProperty(ROLE_PROPERTY, section)
         project.addMapLayer(layer, False)
-        group.insertLayer(0, layer)
-        added.append(layer)
+        node = group.insertLayer(0, layer)
+        if hidden:
+            node.setItemVisibilityChecked(False)
+        else:
+            added.append(layer)
     group.setItemVisibilityChecked(True)
     if not project.write():
         print(f"cannot write {project_path}: {project.error()}", file=sys.stderr)
@@ -91,7 +97,7 @@ def main(argv: list[str]) -> int:
     job.start()
     job.waitForFinished()
     job.renderedImage().save(png)
-    print(f"{len(added)} layers added to '{title}' of {Path(project_path).name}; map: {png}")
+    print(f"{len(items)} layers added to '{title}' of {Path(project_path).name}; map: {png}")
     return 0
 
 

@@ -16,6 +16,11 @@
    (``citytwin:subsidencehotspots``) and buildings at risk (``citytwin:buildingrisk``),
    checked against the model's bowl, added with their styles to the base project's
    Monitoring group, and mapped.
+5. Carbon ledger of the sample city: building emissions (``citytwin:buildingemissions``),
+   road traffic from the June GNSS drive (``citytwin:trafficemissions``), the vegetation
+   sink from the August Sentinel-2 NDVI (``citytwin:vegetationsink``), the district
+   ledger with its chart (``citytwin:carbonledger``) and the reconciliation with the
+   ODIAC-like inventory (``citytwin:reconcileinventory``), added to the project and mapped.
 
 Outputs go to demo/output/.
 """
@@ -282,6 +287,97 @@ def subsidence(config: Path) -> int:
     return added.returncode
 
 
+def carbon(config: Path) -> int:
+    """Buildings, traffic, vegetation -> ledger and chart -> reconciliation, on the sample city."""
+    import pandas as pd
+
+    buildings_out = OUTPUT / "sample_city_building_co2.gpkg"
+    buildings = _required(
+        "buildingemissions",
+        {"INPUT": SAMPLE_CITY / "buildings" / "buildings.gpkg", "REGION": 0, "HEATING": 0, "OUTPUT": buildings_out},
+        config,
+    )
+    print(
+        f"citytwin:buildingemissions: {buildings['TOTAL']:,.0f} tCO2/yr (North China grid 0.6776 kgCO2/kWh, "
+        f"district heat 0.11 tCO2/GJ), {buildings['FLAGGED']} flagged -> {buildings_out.name}"
+    )
+    traffic_out = OUTPUT / "sample_city_traffic_co2.gpkg"
+    nav = f"{OUTPUT / 'sample_city_base.gpkg'}|layername=nav_drive_2024_06_20"
+    # Each probe kilometre stands for 2000 vehicle-kilometres a day on the same streets.
+    traffic = _required(
+        "trafficemissions", {"INPUT": nav, "TIME_FIELD": "time", "EXPANSION": 2000 * 365, "OUTPUT": traffic_out}, config
+    )
+    print(f"citytwin:trafficemissions: {traffic['TOTAL']:,.0f} tCO2/yr on 100 m cells -> {traffic_out.name}")
+    ndvi_out = OUTPUT / "sample_city_ndvi_20240818.tif"
+    _required(
+        "importimagery",
+        {"INPUT": SAMPLE_CITY / "remote_sensing" / "S2_L2A_20240818_sample_city.tif", "SENSOR": 1, "NDVI": ndvi_out},
+        config,
+    )
+    sink_out = OUTPUT / "sample_city_uptake.tif"
+    sink = _required("vegetationsink", {"INPUT": ndvi_out, "METHOD": 0, "OUTPUT": sink_out}, config)
+    print(f"citytwin:vegetationsink: CASA uptake {sink['TOTAL']:,.0f} tCO2/yr -> {sink_out.name}")
+    ledger_out = OUTPUT / "sample_city_carbon_ledger.gpkg"
+    ledger = _required(
+        "carbonledger",
+        {
+            "DISTRICTS": SAMPLE_CITY / "carbon" / "districts.gpkg",
+            "NAME_FIELD": "name",
+            "YEAR": 2024,
+            "BUILDINGS": buildings_out,
+            "TRAFFIC": traffic_out,
+            "SINK": sink_out,
+            "CELL_SIZE": 100,
+            "GRID": OUTPUT / "sample_city_carbon_balance.tif",
+            "OUTPUT": ledger_out,
+            "TABLE": OUTPUT / "sample_city_carbon_ledger.xlsx",
+            "CHART": OUTPUT / "sample_city_carbon_ledger_chart.png",
+        },
+        config,
+    )
+    table = pd.read_excel(OUTPUT / "sample_city_carbon_ledger.xlsx", sheet_name="Ledger")
+    print(
+        f"citytwin:carbonledger 2024: emissions {ledger['EMISSIONS']:,.0f}, uptake {ledger['UPTAKE']:,.0f}, "
+        f"net {ledger['NET']:,.0f} tCO2/yr over {len(table[~table['district'].str.startswith(('(', 'Total'))])} "
+        "districts -> sample_city_carbon_ledger.xlsx, "
+        "sample_city_carbon_ledger_chart.png"
+    )
+    reconcile_out = OUTPUT / "sample_city_carbon_vs_odiac.gpkg"
+    reconcile = _required(
+        "reconcileinventory",
+        {
+            "LEDGER": ledger_out,
+            "INVENTORY": SAMPLE_CITY / "carbon" / "ODIAC_sample_city_2022.tif",
+            "KIND": 0,
+            "COMPARE": 0,
+            "OUTPUT": reconcile_out,
+            "TABLE": OUTPUT / "sample_city_carbon_vs_odiac.csv",
+        },
+        config,
+    )
+    print(f"citytwin:reconcileinventory: ours / ODIAC (scope 1) = {reconcile['RATIO']:.2f} -> {reconcile_out.name}")
+    added = subprocess.run(
+        [
+            "/usr/bin/python3",
+            str(ROOT / "scripts" / "add_results.py"),
+            str(OUTPUT / "sample_city_base.qgz"),
+            "monitoring",
+            str(OUTPUT / "sample_city_carbon.png"),
+            f"~carbon_sink={sink_out}::Vegetation CO2 uptake (tCO2/yr per cell)",
+            f"~carbon_traffic={traffic_out}::Road-traffic CO2 (tCO2/yr)",
+            f"carbon_balance={OUTPUT / 'sample_city_carbon_balance.tif'}::Carbon balance 2024 (net tCO2/yr per cell)",
+            f"carbon_districts={ledger_out}::Carbon ledger 2024 by district (net tCO2/yr)",
+            f"carbon_buildings={buildings_out}::Building CO2 (tCO2/yr)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=_site_packages()),
+    )
+    print(added.stdout.strip() or added.stderr[-2000:])
+    return added.returncode
+
+
 def _site_packages() -> str:
     import laspy
 
@@ -299,12 +395,9 @@ def main() -> int:
         if enabled.returncode != 0:
             print(enabled.stdout, enabled.stderr, file=sys.stderr)
             return 1
-        if build_sample_base(Path(config)) != 0:
-            return 1
-        if real_scene_3d(Path(config)) != 0:
-            return 1
-        if subsidence(Path(config)) != 0:
-            return 1
+        for stage in (build_sample_base, real_scene_3d, subsidence, carbon):
+            if stage(Path(config)) != 0:
+                return 1
         for source in inputs:
             out = OUTPUT / f"{source.stem}_info.csv"
             result = run_qgis_process(

@@ -96,6 +96,7 @@ class DigitalBaseDock(QgsDockWidget):
         self.builder.built.connect(self.base_built)
         self.tabs.addTab(self.builder, self.tr("Build"))
         self.subsidence_buttons = self._make_subsidence_tab(open_algorithm, time_series_plot)
+        self.carbon = self._make_carbon_tab(open_algorithm)
         layout.addWidget(self.tabs)
 
         layout.addLayout(self._make_packages_row(body))
@@ -143,6 +144,13 @@ class DigitalBaseDock(QgsDockWidget):
         tab_layout.addStretch(1)
         self.tabs.addTab(tab, self.tr("Subsidence"))
         return buttons
+
+    def _make_carbon_tab(self, open_algorithm):
+        from .carbon_panel import CarbonPanel
+
+        panel = CarbonPanel(self.tabs, open_algorithm)
+        self.tabs.addTab(panel, self.tr("Carbon"))
+        return panel
 
     def _make_packages_row(self, body: QWidget) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -193,6 +201,7 @@ class DigitalBaseDock(QgsDockWidget):
     def teardown(self) -> None:
         """Disconnect from the project (called by the plugin's unload)."""
         self.builder.teardown()
+        self.carbon.teardown()
         self._refresh_timer.stop()
         self._connections.disconnect_all()
 

@@ -112,7 +112,6 @@ def building_emissions(
     grid = factors.get("grid_ef", region)
     heat = factors.get("heat_ef", heating)
 
-    out = pd.DataFrame(index=range(n), columns=list(FIELDS), dtype=object)
     flags = np.full(n, "", dtype=object)
     raw_use = list(use) if use is not None else [None] * n
     for i, u in enumerate(uses):
@@ -122,7 +121,9 @@ def building_emissions(
     flags[bad_area & (flags == "")] = "footprint has no area"
 
     has_floors = floors_in > 0
-    storey = np.array([factors.value("storey_height", u) if u else np.nan for u in uses])
+    per_use = {u: {n: factors.value(n, u) for n in ("storey_height", "elec_intensity", "heat_intensity")}
+               for u in set(uses) - {None}}  # fmt: skip
+    storey = np.array([per_use[u]["storey_height"] if u else np.nan for u in uses])
     with np.errstate(invalid="ignore", divide="ignore"):
         from_height = np.maximum(1.0, np.round(height / storey))
     floors_used = np.where(has_floors, floors_in, np.where(height > 0, from_height, np.nan))
@@ -130,49 +131,43 @@ def building_emissions(
     flags[no_floors] = "neither floors nor a height (run 'Building heights from point cloud' or fill floors)"
 
     ok = flags == ""
-    elec_i = np.array([factors.value("elec_intensity", u) if u else np.nan for u in uses])
-    heat_i = np.array([factors.value("heat_intensity", u) if u else np.nan for u in uses])
+    elec_i = np.array([per_use[u]["elec_intensity"] if u else np.nan for u in uses])
+    heat_i = np.array([per_use[u]["heat_intensity"] if u else np.nan for u in uses])
     floor_area = area * floors_used
     elec_mwh = floor_area * elec_i / 1000.0
     heat_mwh = floor_area * heat_i / 1000.0
     co2_elec = elec_mwh * grid.value  # MWh x kgCO2/kWh = tCO2
     co2_heat = heat_mwh * heat.value
 
-    refs = [
-        "; ".join(
-            factors.get(name, scope).reference
-            for name, scope in (
-                ("grid_ef", region),
-                ("heat_ef", heating),
-                ("elec_intensity", u),
-                ("heat_intensity", u),
-                *((("storey_height", u),) if not has_floors[i] else ()),
-            )
-        )
-        if u
-        else ""
-        for i, u in enumerate(uses)
-    ]
+    def references(u: str, with_storey: bool) -> str:
+        keys = [("grid_ef", region), ("heat_ef", heating), ("elec_intensity", u), ("heat_intensity", u)]
+        if with_storey:
+            keys.append(("storey_height", u))
+        return "; ".join(factors.get(name, scope).reference for name, scope in keys)
+
+    # One string per (use, floors from height) pair, not per building.
+    cache = {(u, h): references(u, h) for u in set(uses) - {None} for h in (False, True)}
+    refs = [cache[(u, not has_floors[i])] if u else "" for i, u in enumerate(uses)]
 
     def masked(values):
-        return np.where(ok, values, np.nan)
+        return np.where(ok, values, np.nan).astype(np.float64)
 
-    out["use_class"] = [u or "" for u in uses]
-    out["floors_used"] = masked(floors_used)
-    out["floors_from"] = np.where(ok, np.where(has_floors, "attribute", "height"), "")
-    out["floor_area_m2"] = masked(floor_area)
-    out["elec_kwh_m2"] = masked(elec_i)
-    out["heat_kwh_m2"] = masked(heat_i)
-    out["grid_ef"] = masked(np.full(n, grid.value))
-    out["heat_ef"] = masked(np.full(n, heat.value))
-    out["elec_mwh"] = masked(elec_mwh)
-    out["heat_mwh"] = masked(heat_mwh)
-    out["co2_elec_t"] = masked(co2_elec)
-    out["co2_heat_t"] = masked(co2_heat)
-    out["co2_t"] = masked(co2_elec + co2_heat)
-    out["factor_refs"] = np.where(ok, refs, "")
-    out["flag"] = flags
-    for name in FIELDS:
-        if name not in ("use_class", "floors_from", "factor_refs", "flag"):
-            out[name] = out[name].astype(np.float64)
-    return out
+    return pd.DataFrame(
+        {
+            "use_class": [u or "" for u in uses],
+            "floors_used": masked(floors_used),
+            "floors_from": np.where(ok, np.where(has_floors, "attribute", "height"), ""),
+            "floor_area_m2": masked(floor_area),
+            "elec_kwh_m2": masked(elec_i),
+            "heat_kwh_m2": masked(heat_i),
+            "grid_ef": masked(np.full(n, grid.value)),
+            "heat_ef": masked(np.full(n, heat.value)),
+            "elec_mwh": masked(elec_mwh),
+            "heat_mwh": masked(heat_mwh),
+            "co2_elec_t": masked(co2_elec),
+            "co2_heat_t": masked(co2_heat),
+            "co2_t": masked(co2_elec + co2_heat),
+            "factor_refs": np.where(ok, refs, ""),
+            "flag": flags,
+        }
+    )

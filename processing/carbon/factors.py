@@ -101,7 +101,11 @@ class Factor:
     @property
     def reference(self) -> str:
         """A short trace for a result field: ``grid_ef[north_china] (file:line)``."""
-        return f"{self.factor}[{self.scope}] ({Path(self.table).name}:{self.line})"
+        return f"{self.factor}[{self.scope}] ({self.table_name}:{self.line})"
+
+    @property
+    def table_name(self) -> str:
+        return self.table.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 class FactorTable:

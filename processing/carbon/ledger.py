@@ -76,7 +76,7 @@ def raster_grid_sum(
     grid: GridSpec,
     grid_crs_wkt: str | None,
     band: int = 1,
-    block_rows: int = 1024,
+    block_rows: int = 256,
     progress: ProgressCallback = no_progress,
     is_canceled: CancelCheck = never_canceled,
 ) -> tuple[np.ndarray, float]:
@@ -100,21 +100,33 @@ def raster_grid_sum(
         transformer = _transformer(ds.GetSpatialRef(), grid_crs_wkt, source)
         width, height = ds.RasterXSize, ds.RasterYSize
         xs = gt[0] + (np.arange(width) + 0.5) * gt[1]
+        if transformer is None:
+            # Same CRS: the grid column of each raster column and the grid row of each raster
+            # row are computed once; a block is then one index sum and one bincount.
+            col = np.floor((xs - grid.origin_x) / grid.cell_size).astype(np.int64)
+            col_ok = (col >= 0) & (col < grid.n_cols)
         for row0 in range(0, height, block_rows):
             check_canceled(is_canceled)
             n = min(block_rows, height - row0)
-            values = raster_band.ReadAsArray(0, row0, width, n).astype(np.float64)
+            values = raster_band.ReadAsArray(0, row0, width, n)
             ok = np.isfinite(values)
             if nodata is not None:
                 ok &= values != nodata
-            rows, cols = np.nonzero(ok)
-            x = xs[cols]
-            y = gt[3] + (row0 + rows + 0.5) * gt[5]
-            if transformer is not None:
-                x, y = transformer.transform(x, y)
-            block, out = grid_sum(grid, x, y, values[rows, cols])
-            sums += block
-            outside += out
+            if transformer is None:
+                ys = gt[3] + (row0 + np.arange(n) + 0.5) * gt[5]
+                row = np.floor((ys - grid.origin_y) / grid.cell_size).astype(np.int64)
+                row_ok = (row >= 0) & (row < grid.n_rows)
+                inside = ok & row_ok[:, None] & col_ok[None, :]
+                weights = np.where(inside, values, 0.0)
+                ids = np.where(inside, row[:, None] * grid.n_cols + col[None, :], 0)
+                sums += np.bincount(ids.ravel(), weights=weights.ravel().astype(np.float64), minlength=grid.n_cells)
+                outside += float(values[ok & ~inside].sum(dtype=np.float64))
+            else:
+                rows, cols = np.nonzero(ok)
+                x, y = transformer.transform(xs[cols], gt[3] + (row0 + rows + 0.5) * gt[5])
+                block, out = grid_sum(grid, x, y, values[rows, cols])
+                sums += block
+                outside += out
             progress((row0 + n) / height)
     return sums, outside
 
@@ -141,15 +153,14 @@ def district_of_cells(grid: GridSpec, districts) -> np.ndarray:
     bounds = grid.cell_bounds(ids)
     cx = (bounds[:, 0] + bounds[:, 2]) / 2
     cy = (bounds[:, 1] + bounds[:, 3]) / 2
-    tree = shapely.STRtree(np.asarray(districts, dtype=object))
-    # "within" excludes boundary points, as GEOS contains() does in QGIS's zonal statistics.
-    cell, district = tree.query(shapely.points(cx, cy), predicate="within")
     out = np.full(grid.n_cells, -1, dtype=np.int64)
-    # A centre inside two overlapping districts goes to the first (overlaps are reported by the caller).
-    order = np.lexsort((district, cell))
-    cell, district = cell[order], district[order]
-    first = np.r_[True, cell[1:] != cell[:-1]]
-    out[cell[first]] = district[first]
+    # Prepared polygons and contains_xy (boundary points excluded, as GEOS contains() in QGIS's
+    # zonal statistics); a centre inside two overlapping districts goes to the first.
+    for k, polygon in enumerate(np.asarray(districts, dtype=object)):
+        xmin, ymin, xmax, ymax = polygon.bounds
+        near = np.flatnonzero((out < 0) & (cx > xmin) & (cx < xmax) & (cy > ymin) & (cy < ymax))
+        shapely.prepare(polygon)
+        out[near[shapely.contains_xy(polygon, cx[near], cy[near])]] = k
     return out
 
 
@@ -213,7 +224,7 @@ def build_ledger(
     table["area_km2"] = np.r_[shapely.area(districts) / 1e6, np.nan]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["net_t_per_km2"] = table["net_t"] / table["area_km2"]
-    if cells[k] and np.abs(net[k]) > 0:
+    if cells[k] and any(column[k] for column in columns.values()):
         notes.append(f"{net[k]:,.1f} tCO2/yr lie in {cells[k]} grid cell(s) outside every district")
     else:
         table = table.iloc[:k]

@@ -171,11 +171,11 @@ def trajectory_segments(
             "status": status,
         }
     )
-    values, counts = np.unique(status, return_counts=True)
+    counts = frame["status"].value_counts()  # hashing, not a sort of a million strings
     report = TrafficReport(
         fixes=n,
         tracks=len(pd.unique(tracks)),
-        counts=dict(zip(values.tolist(), counts.tolist())),
+        counts={str(k): int(v) for k, v in counts.items()},
         km_driven=float(dist[status == "ok"].sum() / 1000.0),
     )
     if not report.counts.get("ok"):

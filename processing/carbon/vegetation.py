@@ -134,7 +134,7 @@ def vegetation_sink_raster(
     scale: float = 1.0,
     solar: float | None = None,
     stress: float | None = None,
-    block_rows: int = 512,
+    block_rows: int = 512,  # a multiple of the output's 256-row tiles
     progress: ProgressCallback = no_progress,
     is_canceled: CancelCheck = never_canceled,
 ) -> SinkReport:
@@ -172,6 +172,9 @@ def vegetation_sink_raster(
                 area = _row_areas(gt, srs, np.arange(row0, row0 + n))[:, None]
                 uptake = _block_uptake(raw, src_nodata, scale, area, casa, classes, report, (source, row0))
                 out_band.WriteArray(np.where(np.isfinite(uptake), uptake, NODATA).astype(np.float32), 0, row0)
+                # Written tiles leave GDAL's block cache strip by strip: memory stays bounded by the
+                # strip, not by the cache (5 % of RAM by default).
+                out_band.FlushCache()
                 progress((row0 + n) / height)
             out_band.FlushCache()
             report.cell_area_m2 = float(_row_areas(gt, srs, np.array([height // 2]))[0])
@@ -191,7 +194,7 @@ def vegetation_sink_raster(
 
 def _create_output(gdal, path: Path, like, method: str):
     """A float32 GeoTIFF on the grid of ``like`` for the uptake."""
-    options = ["COMPRESS=LZW", "TILED=YES", "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
+    options = ["COMPRESS=LZW", "TILED=YES", "PREDICTOR=3", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
     size = (like.RasterXSize, like.RasterYSize)
     out = gdal.GetDriverByName("GTiff").Create(str(path), *size, 1, gdal.GDT_Float32, options)
     out.SetGeoTransform(like.GetGeoTransform())

@@ -104,3 +104,55 @@ def test_subsidence_tab_opens_each_algorithm_and_the_plot(plugin, monkeypatch, e
     dock.subsidence_buttons["plot"].click()
     events()
     assert plugin.ts_plot is not None and plugin.ts_plot_action.isChecked()
+
+
+def test_carbon_tab_runs_the_ledger_like_processing(plugin, monkeypatch, sample_city, tmp_path, events):
+    """The Carbon tab opens the sector algorithms and runs the ledger in a task: same table as processing.run."""
+    import pandas as pd
+    from qgis.core import QgsVectorLayer
+
+    import processing
+
+    opened = []
+    monkeypatch.setattr(processing, "execAlgorithmDialog", lambda algorithm_id, params: opened.append(algorithm_id))
+    panel = plugin.dock.carbon
+    for button in panel.step_buttons.values():
+        button.click()
+    assert opened == [
+        "citytwin:buildingemissions",
+        "citytwin:trafficemissions",
+        "citytwin:vegetationsink",
+        "citytwin:reconcileinventory",
+    ]
+    emissions = processing.run(
+        "citytwin:buildingemissions",
+        {"INPUT": str(sample_city.files["buildings"][0]), "OUTPUT": str(tmp_path / "b.gpkg")},
+    )["OUTPUT"]
+    project = QgsProject.instance()
+    districts = QgsVectorLayer(f"{sample_city.files['districts'][0]}|layername=districts", "districts", "ogr")
+    buildings = QgsVectorLayer(emissions, "building emissions", "ogr")
+    project.addMapLayers([districts, buildings])
+    panel.districts.setLayer(districts)
+    panel.name_field.setField("name")
+    panel.buildings.setLayer(buildings)
+    panel.traffic.setLayer(None)
+    panel.sink.setLayer(None)
+    panel.folder.setFilePath(str(tmp_path / "dock"))
+    assert panel.run_ledger()
+    assert wait_until(lambda: not panel.is_running()), "the ledger did not finish"
+    events()
+    assert panel.progress.value() == 100, panel.status.text()
+    expected = processing.run(
+        "citytwin:carbonledger",
+        {"DISTRICTS": districts, "YEAR": 2024, "BUILDINGS": buildings, "GRID": str(tmp_path / "g.tif"),
+         "OUTPUT": str(tmp_path / "d.gpkg"), "TABLE": str(tmp_path / "t.csv")},
+    )  # fmt: skip
+    ours = pd.read_excel(panel.results["TABLE"], sheet_name="Ledger")
+    theirs = pd.read_csv(expected["TABLE"], encoding="utf-8-sig")
+    pd.testing.assert_series_equal(ours["net_t"], theirs["net_t"], rtol=1e-6)
+    assert panel.table.rowCount() == len(ours) and panel.table.item(len(ours) - 1, 0).text() in ("Total", "合计")
+    assert "net" in panel.status.text() and panel.export_button.isEnabled()
+    names = {layer.name() for layer in project.mapLayers().values()}
+    assert {"Carbon balance 2024", "Carbon ledger 2024"} <= names
+    saved = panel.save_chart(str(tmp_path / "chart_copy"))
+    assert saved.suffix == ".png" and saved.read_bytes() == (tmp_path / "dock" / "carbon_ledger_2024.png").read_bytes()

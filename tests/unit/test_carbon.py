@@ -430,3 +430,21 @@ def test_chart_png(tmp_path):
 
 def test_shipped_table_is_the_default():
     assert DEFAULT_TABLE.name == "factors_cn.csv" and DEFAULT_TABLE.is_file()
+
+
+def test_raster_to_grid_in_another_crs_and_outside(tmp_path):
+    """The transform path (raster in GK, grid in UTM 50N) and the same-CRS path agree on what lies inside."""
+    import pyproj
+
+    values = np.arange(16, dtype=float).reshape(4, 4)
+    values[0, 0] = -9999.0  # nodata
+    src = _ndvi_raster(tmp_path / "r.tif", values, cell=25.0, origin=(450000.0, 4418000.0))
+    to_utm = pyproj.Transformer.from_crs("EPSG:4548", "EPSG:32650", always_xy=True)
+    x, y = to_utm.transform([449900.0, 450200.0], [4417800.0, 4418100.0])
+    grid = GridSpec.covering((min(x), min(y), max(x), max(y)), 100.0)
+    sums, outside = led.raster_grid_sum(src, grid, "EPSG:32650")
+    assert sums.sum() + outside == values[values != -9999.0].sum() and outside == 0.0
+    # Half the raster falls outside a grid that stops at its middle row (same CRS).
+    half = GridSpec(449900.0, 4417950.0, 100.0, 3, 1)
+    sums, outside = led.raster_grid_sum(src, half, "EPSG:4548", block_rows=1)
+    assert sums.sum() == values[:2][values[:2] != -9999.0].sum() and outside == values[2:].sum()
