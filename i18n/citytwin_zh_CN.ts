@@ -4,27 +4,27 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="823"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="832"/>
         <source>Buildings: heating</source>
         <translation>建筑：供暖</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="824"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="833"/>
         <source>Road traffic</source>
         <translation>道路交通</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="825"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="834"/>
         <source>Vegetation uptake</source>
         <translation>植被吸收</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="826"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="835"/>
         <source>Net</source>
         <translation>净排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="827"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="836"/>
         <source>tCO2/yr</source>
         <translation>tCO2/年</translation>
     </message>
@@ -407,79 +407,79 @@ Give either a base description (TOML or JSON: sources and settings; its settings
 <context>
     <name>BuildingEmissionsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="124"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="132"/>
         <source>Building operational emissions</source>
         <translation>建筑运行碳排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="127"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="135"/>
         <source>carbon,co2,building,energy,electricity,heating,emission factor,floor area</source>
         <translation>carbon,co2,building,energy,electricity,heating,emission factor,floor area,碳排放,建筑,能耗,电力,供暖,排放因子,建筑面积</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="130"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="138"/>
         <source>Operational CO2 of each building, in tCO2/yr. Floor area = footprint area × floors; floors come from the floors field, or from the height (e.g. pc_height_m of 'Building heights from point cloud') ÷ the storey height of the building's use. Electricity = floor area × electricity intensity of the use (kWh/m²/yr) × the regional grid emission factor (kgCO2/kWh; defaults: Ministry of Ecology and Environment and National Bureau of Statistics, 2022: North China 0.6776, national 0.5366, …). Heating = floor area × heating intensity × the heating system's factor (district heat 0.11 tCO2/GJ, gas or coal boilers from IPCC 2006 fuel factors). Uses: residential, office, commercial, public, industrial (Chinese and OSM spellings are recognised). Intensities by use are indicative defaults (order of GB/T 51161-2016): give your own factor table for real accounting.
 Every output row carries the factors used and the table rows they came from (factor_refs). A building with an unknown use, or with neither floors nor height, gets a flag and empty results, never a zero.</source>
         <translation>每栋建筑的运行 CO2 排放（tCO2/年）。建筑面积 = 占地面积 × 层数；层数取自层数字段，或由高度（例如“由点云计算建筑高度”的 pc_height_m）÷ 该用途的层高得到。电力 = 建筑面积 × 该用途的用电强度（kWh/m²/年）× 区域电网排放因子（kgCO2/kWh；默认值：生态环境部、国家统计局 2022 年：华北 0.6776，全国 0.5366，…）。供暖 = 建筑面积 × 供暖强度 × 供暖方式的排放因子（集中供热 0.11 tCO2/GJ，燃气或燃煤锅炉取 IPCC 2006 燃料因子）。用途：住宅、办公、商业、公共、工业（可识别中文和 OSM 写法）。各用途的能耗强度为参考性默认值（量级参照 GB/T 51161-2016）：正式核算请提供自己的因子表。
 每条输出记录都带有所用因子及其在因子表中的来源行（factor_refs）。用途未知、或既无层数又无高度的建筑会被标记，结果为空，绝不记为零。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="147"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="155"/>
         <source>Building footprints</source>
         <translation>建筑轮廓</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="152"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="160"/>
         <source>Use field</source>
         <translation>用途字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="152"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="160"/>
         <source>Floors field</source>
         <translation>层数字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="152"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="160"/>
         <source>Height field (m)</source>
         <translation>高度字段（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="159"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="167"/>
         <source>Power grid region</source>
         <translation>电网区域</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="162"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="170"/>
         <source>Heating system</source>
         <translation>供暖方式</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="166"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="174"/>
         <source>Building emissions</source>
         <translation>建筑排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="171"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="179"/>
         <source>Total tCO2/yr</source>
         <translation>合计 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="172"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="180"/>
         <source>Buildings without a result</source>
         <translation>无结果的建筑</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="187"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="196"/>
         <source>Give a floors field, a height field or both.</source>
         <translation>请给出层数字段、高度字段或两者。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="204"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="213"/>
         <source>{count} building(s) without a result: {reason}</source>
         <translation>{count} 栋建筑无结果：{reason}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="208"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="217"/>
         <source>{n} buildings of &apos;{layer}&apos;: {total:,.1f} tCO2/yr (electricity {elec:,.1f}, heating {heat:,.1f}).</source>
         <translation>图层“{layer}”的 {n} 栋建筑：{total:,.1f} tCO2/年（电力 {elec:,.1f}，供暖 {heat:,.1f}）。</translation>
     </message>
@@ -649,126 +649,126 @@ Settlement comes from a field holding either cumulative vertical displacement (m
 <context>
     <name>CarbonLedgerAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="604"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="612"/>
         <source>Carbon balance grid and district ledger</source>
         <translation>碳收支格网与街道碳账本</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="607"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="615"/>
         <source>carbon,co2,ledger,balance,district,grid,inventory,year over year,xlsx</source>
         <translation>carbon,co2,ledger,balance,district,grid,inventory,year over year,xlsx,碳账本,碳收支,街道,格网,清单,同比</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="610"/>
-        <source>Sums each sector onto one grid (cells of the given size in the districts' CRS, snapped to multiples of the cell size like the base grid): building emissions (fields co2_elec_t and co2_heat_t of 'Building operational emissions', at each footprint's centroid), traffic (field co2_t of 'Road-traffic emissions': grid cells at their centre, road lines split along their length) and the vegetation uptake raster (each raster cell to the grid cell of its centre). Net = buildings + traffic − uptake, tCO2/yr.
-Outputs: the balance raster (one band per sector and the net), the districts with their totals (a district holds the grid cells whose centre lies inside it, as QGIS's zonal statistics do), and the ledger as a CSV or XLSX table (the XLSX lists the factors used), optionally a chart (PNG). Give the ledger table of an earlier year to add the year-over-year change per district.</source>
-        <translation>将各部门汇总到同一格网上（在街道图层的坐标系中按给定大小划分格元，并像底座格网一样对齐到格元大小的整数倍）：建筑排放（“建筑运行碳排放”的 co2_elec_t 和 co2_heat_t 字段，按每个轮廓的质心）、交通（“道路交通碳排放”的 co2_t 字段：格元按其中心，道路线按长度拆分）以及植被吸收栅格（每个栅格像元归入其中心所在的格元）。净排放 = 建筑 + 交通 − 吸收，单位 tCO2/年。
-输出：收支栅格（每个部门一个波段，另加净排放）、带合计的街道图层（街道包含中心落在其内的格元，与 QGIS 分区统计规则相同），以及 CSV 或 XLSX 账本表（XLSX 列出所用因子），可选图表（PNG）。给出往年的账本表即可增加各街道的同比变化。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="624"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="633"/>
         <source>Districts</source>
         <translation>街道（区划）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="629"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="638"/>
         <source>District name field</source>
         <translation>街道名称字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="634"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="643"/>
         <source>Year</source>
         <translation>年份</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="644"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="653"/>
         <source>Building emissions (optional)</source>
         <translation>建筑排放（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="652"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="661"/>
         <source>Traffic emissions (optional)</source>
         <translation>交通排放（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="660"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="669"/>
         <source>Vegetation uptake raster (optional)</source>
         <translation>植被吸收栅格（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="663"/>
-        <source>Grid cell size</source>
-        <translation>格网大小</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="668"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="673"/>
         <source>Ledger table of an earlier year (optional)</source>
         <translation>往年账本表（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="677"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="683"/>
         <source>Carbon balance grid</source>
         <translation>碳收支格网</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="678"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="684"/>
         <source>District ledger</source>
         <translation>街道碳账本</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="683"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="689"/>
         <source>Ledger table</source>
         <translation>账本表</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="686"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="692"/>
         <source>Ledger chart</source>
         <translation>账本图表</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="691"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="697"/>
         <source>Net tCO2/yr</source>
         <translation>净排放 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="691"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="697"/>
         <source>Emissions tCO2/yr</source>
         <translation>排放 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="691"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="697"/>
         <source>Uptake tCO2/yr</source>
         <translation>吸收 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="714"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="720"/>
         <source>Grid: {cols} × {rows} cells of {size:g} m.</source>
         <translation>格网：{cols} × {rows} 个 {size:g} 米格元。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="721"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="727"/>
         <source>Give at least one of: building emissions, traffic emissions, uptake raster.</source>
         <translation>请至少给出以下之一：建筑排放、交通排放、吸收栅格。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="745"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="754"/>
         <source>Carbon ledger {year} (tCO2/yr)</source>
         <translation>{year} 年碳账本（tCO2/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="759"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="768"/>
         <source>Ledger {year}: emissions {e:,.1f}, uptake {u:,.1f}, net {n:,.1f} tCO2/yr.</source>
         <translation>{year} 年账本：排放 {e:,.1f}，吸收 {u:,.1f}，净排放 {n:,.1f} tCO2/年。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="781"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="790"/>
         <source>{n} building(s) of &apos;{layer}&apos; have no emissions (flagged): not in the ledger.</source>
         <translation>图层“{layer}”中有 {n} 栋建筑无排放结果（已标记）：未计入账本。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="812"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="821"/>
         <source>{t:,.1f} tCO2/yr of &apos;{layer}&apos; lie outside the grid of the districts: not in the ledger.</source>
         <translation>图层“{layer}”有 {t:,.1f} tCO2/年位于街道格网之外：未计入账本。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="618"/>
+        <source>Sums each sector onto one grid (cells of the given size in the districts' CRS, snapped to multiples of the cell size like the base grid): building emissions (fields co2_elec_t and co2_heat_t of 'Building operational emissions', at each footprint's centroid), traffic (field co2_t of 'Road-traffic emissions': grid cells at their centre, road lines split along their length) and the vegetation uptake raster (each raster cell to the grid cell of its centre). Net = buildings + traffic − uptake, tCO2/yr.
+Outputs: the balance raster (one band per sector and the net), the districts with their totals (a district holds the grid cells whose centre lies inside it, as QGIS's zonal statistics do; a district holding fewer than two cell centres is reported: use a smaller cell), and the ledger as a CSV or XLSX table (the XLSX lists the factors used), optionally a chart (PNG). Give the ledger table of an earlier year to add the year-over-year change per district.</source>
+        <translation>将各部门汇总到同一格网上（在街道图层的坐标系中按给定大小划分格元，并像底座格网一样对齐到格元大小的整数倍）：建筑排放（“建筑运行碳排放”的 co2_elec_t 和 co2_heat_t 字段，按每个轮廓的质心）、交通（“道路交通碳排放”的 co2_t 字段：格元按其中心，道路线按长度拆分）以及植被吸收栅格（每个栅格像元归入其中心所在的格元）。净排放 = 建筑 + 交通 − 吸收，单位 tCO2/年。
+输出：收支栅格（每个部门一个波段，另加净排放）、带合计的街道图层（街道包含中心落在其内的格元，与 QGIS 分区统计规则相同；包含不足两个格元中心的街道会被报告：请用更小的格元），以及 CSV 或 XLSX 账本表（XLSX 列出所用因子），可选图表（PNG）。给出往年的账本表即可增加各街道的同比变化。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="672"/>
+        <source>Grid cell size (m)</source>
+        <translation>格网大小（米）</translation>
     </message>
 </context>
 <context>
@@ -799,12 +799,12 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
         <translation>图层“{layer}”没有带几何的要素。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="242"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="251"/>
         <source>Layer &apos;{layer}&apos;, field &apos;{field}&apos;: &apos;{value}&apos; (feature {n}) is not a time.</source>
         <translation>图层“{layer}”，字段“{field}”：“{value}”（第 {n} 个要素）不是时间。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="822"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="831"/>
         <source>Buildings: electricity (scope 2)</source>
         <translation>建筑：电力（范围二）</translation>
     </message>
@@ -2347,104 +2347,104 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 <context>
     <name>ReconcileInventoryAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="853"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="862"/>
         <source>Reconcile with a gridded inventory (ODIAC / EDGAR)</source>
         <translation>与格网化排放清单对比（ODIAC / EDGAR）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="856"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="865"/>
         <source>carbon,co2,odiac,edgar,inventory,reconcile,compare,netcdf</source>
         <translation>carbon,co2,odiac,edgar,inventory,reconcile,compare,netcdf,碳排放,清单,对比,核对</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="859"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="868"/>
         <source>Compares the district ledger with a gridded inventory. ODIAC: GeoTIFF of tonne C per cell per month (one band per month; the months given are summed, fewer than 12 are scaled to a year); EDGAR: NetCDF whose 'units' attribute is read (Tonnes or kg per cell per year, or a flux in kg m-2 s-1 × cell area × 365 days) or EDGAR's text format (lat;lon;emission in tons). Carbon becomes CO2 × 44/12. Each district receives each inventory cell's value in proportion to the cell's area inside it (equal-area projection).
 Choose what our estimate includes so that the scopes match: inventories place electricity emissions at the power plants (scope 1), the ledger's building electricity is scope 2. Compare a sector file (e.g. EDGAR road transport) with the matching sector only. Output per district: ours_t, inventory_t, difference_t, ratio and the share of the district the inventory covers.</source>
         <translation>将街道碳账本与格网化排放清单对比。ODIAC：每格元每月吨碳的 GeoTIFF（每月一个波段；给出的月份相加，不足 12 个月则折算为全年）；EDGAR：读取 'units' 属性的 NetCDF（每格元每年吨或千克，或 kg m-2 s-1 通量 × 格元面积 × 365 天），或 EDGAR 文本格式（lat;lon;emission，单位吨）。碳按 × 44/12 换算为 CO2。每个街道按清单格元落在其内的面积比例分得该格元的数值（等积投影）。
 请选择我方估算所含部分，使范围一致：清单把电力排放记在电厂（范围一），而账本中的建筑用电属于范围二。部门文件（例如 EDGAR 道路交通）只与对应部门比较。每个街道的输出：ours_t、inventory_t、difference_t、ratio 以及清单覆盖该街道的比例。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="873"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="882"/>
         <source>District ledger</source>
         <translation>街道碳账本</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="878"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="887"/>
         <source>District name field</source>
         <translation>街道名称字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="883"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
         <source>Inventory file</source>
         <translation>清单文件</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="891"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>Inventory</source>
         <translation>清单</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
         <source>Our estimate includes</source>
         <translation>我方估算包含</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
         <source>Direct emissions: heating + traffic (scope 1)</source>
         <translation>直接排放：供暖 + 交通（范围一）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
         <source>All emissions: electricity + heating + traffic</source>
         <translation>全部排放：电力 + 供暖 + 交通</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
         <source>Traffic only</source>
         <translation>仅交通</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
         <source>Building heating only</source>
         <translation>仅建筑供暖</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
         <source>Buildings: electricity + heating</source>
         <translation>建筑：电力 + 供暖</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="907"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="916"/>
         <source>Reconciliation</source>
         <translation>对比结果</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="912"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="921"/>
         <source>Reconciliation table</source>
         <translation>对比表</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="921"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="930"/>
         <source>Ours / inventory, all districts</source>
         <translation>我方 / 清单（全部街道）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="937"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="946"/>
         <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;: run the ledger with that sector, or compare another.</source>
         <translation>图层“{layer}”没有字段“{field}”：请带上该部门重新计算账本，或选择其他对比项。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="951"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="962"/>
         <source>Ours = {columns}; inventory: {label}.</source>
         <translation>我方 = {columns}；清单：{label}。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="956"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="967"/>
         <source>{n} district(s) only partly covered by the inventory.</source>
         <translation>{n} 个街道仅部分被清单覆盖。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="967"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="978"/>
         <source>All districts: ours / inventory = {ratio:.2f}.</source>
         <translation>全部街道：我方 / 清单 = {ratio:.2f}。</translation>
     </message>
@@ -2866,132 +2866,132 @@ Choose what our estimate includes so that the scopes match: inventories place el
 <context>
     <name>TrafficEmissionsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="272"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="281"/>
         <source>Road-traffic emissions from GNSS trajectories</source>
         <translation>基于 GNSS 轨迹的道路交通碳排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="275"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="284"/>
         <source>carbon,co2,traffic,gnss,trajectory,copert,emep,speed,aadt,road</source>
         <translation>carbon,co2,traffic,gnss,trajectory,copert,emep,speed,aadt,road,碳排放,交通,轨迹,北斗,车速,道路</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="278"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="287"/>
         <source>Speeds from consecutive GNSS fixes of each track (distance ÷ time between fixes). Segments where time goes backwards or repeats, across a gap longer than the gap limit, or faster than the plausible maximum (a position jump) are excluded and counted in the log; slower than the stop speed is a stop (no distance driven). The CO2 emission factor is the EMEP/EEA (COPERT) speed function EF(v) = (αv² + βv + γ + δ/v)/(εv² + ζv + η)·(1 − RF) g/km, v in km/h clamped to each vehicle class's [vmin, vmax], averaged over the fleet shares (e.g. 'passenger_car_petrol:0.8, bus_diesel:0.2'; empty: the table's fleet_share rows). The shipped coefficients are indicative: replace them by the guidebook's.
 Without a road layer: probe emissions × expansion factor (fleet vehicle-km per probe vehicle-km in a year) summed on a grid of the cell size, tCO2/yr per cell. With a road layer and its AADT field: per road, EF(space-mean speed of the probes snapped to it) × length × AADT × 365, tCO2/yr; roads without probes take the default speed (flagged) or stay empty.</source>
         <translation>由每条轨迹相邻 GNSS 定位点计算车速（两点距离 ÷ 时间差）。时间倒退或重复、间隔超过上限、或快于合理最大值（位置跳变）的路段被剔除并在日志中计数；低于停车速度的视为停车（未行驶距离）。CO2 排放因子采用 EMEP/EEA（COPERT）速度函数 EF(v) = (αv² + βv + γ + δ/v)/(εv² + ζv + η)·(1 − RF) g/km，v 以 km/h 计并限制在各车型的 [vmin, vmax] 内，再按车队构成加权（例如 'passenger_car_petrol:0.8, bus_diesel:0.2'；留空：使用因子表的 fleet_share 行）。随插件提供的系数为参考值：请替换为指南中的系数。
 无道路图层时：探测车排放 × 扩样系数（每探测车公里对应的全年车队车公里），按格元大小汇总到格网，单位每格元 tCO2/年。有道路图层及其 AADT 字段时：每条道路按 EF（吸附到该道路的探测车空间平均车速）× 长度 × AADT × 365 计算，单位 tCO2/年；无探测数据的道路采用默认车速（并标记）或留空。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="293"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="302"/>
         <source>GNSS fixes</source>
         <translation>GNSS 定位点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="298"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="307"/>
         <source>Time field</source>
         <translation>时间字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="301"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="310"/>
         <source>Track field (vehicle or trip id)</source>
         <translation>轨迹字段（车辆或行程编号）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="306"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="315"/>
         <source>Fleet shares (class:share, …)</source>
         <translation>车队构成（车型:比例, …）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="309"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="318"/>
         <source>Expansion factor (fleet vehicle-km per probe vehicle-km per year)</source>
         <translation>扩样系数（每探测车公里对应的全年车队车公里）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="318"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="327"/>
         <source>Road lines (optional)</source>
         <translation>道路线（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="323"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="332"/>
         <source>AADT field (vehicles/day)</source>
         <translation>AADT 字段（辆/日）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="333"/>
-        <source>Snap distance to roads</source>
-        <translation>吸附到道路的距离</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="336"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="343"/>
         <source>Speed on roads without probes (km/h; empty: leave them empty)</source>
         <translation>无探测数据道路的车速（km/h；留空：结果留空）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="346"/>
-        <source>Grid cell size</source>
-        <translation>格网大小</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="349"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="354"/>
         <source>Stop below (km/h)</source>
         <translation>停车速度阈值（km/h）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="349"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="354"/>
         <source>Position jump above (km/h)</source>
         <translation>位置跳变阈值（km/h）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="349"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="354"/>
         <source>Longest gap between fixes (s)</source>
         <translation>定位点最大间隔（秒）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="360"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="365"/>
         <source>Traffic emissions</source>
         <translation>交通排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="361"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="366"/>
         <source>Total tCO2/yr</source>
         <translation>合计 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="382"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="389"/>
         <source>Fleet shares: {error}</source>
         <translation>车队构成：{error}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="398"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="405"/>
         <source>Fleet: {fleet}</source>
         <translation>车队：{fleet}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="431"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="438"/>
         <source>Traffic: {total:,.1f} tCO2/yr.</source>
         <translation>交通：{total:,.1f} tCO2/年。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="459"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="466"/>
         <source>{count} road(s) flagged (no probe speed or no AADT).</source>
         <translation>{count} 条道路被标记（无探测车速或无 AADT）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="342"/>
+        <source>Snap distance to roads (m)</source>
+        <translation>吸附到道路的距离（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="353"/>
+        <source>Grid cell size (m)</source>
+        <translation>格网大小（米）</translation>
     </message>
 </context>
 <context>
     <name>VegetationSinkAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="480"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="487"/>
         <source>Vegetation carbon sink from NDVI</source>
         <translation>基于 NDVI 的植被碳汇</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="483"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="490"/>
         <source>carbon,co2,sink,uptake,ndvi,casa,npp,vegetation,light use efficiency</source>
         <translation>carbon,co2,sink,uptake,ndvi,casa,npp,vegetation,light use efficiency,碳汇,植被,光能利用率,净初级生产力</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="486"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="493"/>
         <source>CO2 uptake per cell (tCO2/yr) from an NDVI raster.
 CASA (Potter et al. 1993): FPAR linear in NDVI between the table's ndvi_min and ndvi_max (clamped to FPAR 0.001–0.95), APAR = solar radiation × 0.5 × FPAR (MJ/m²/yr), NPP = APAR × ε_max (0.389 gC/MJ) × stress (the temperature and water scalars as one annual value; 1 = potential), uptake = NPP × cell area × 44/12. Soil respiration is not subtracted: the result is an upper bound of the net uptake.
 Land cover: NDVI classes (sealed or water, grass or shrub, trees) with an uptake per hectare each (trees: 0.28 kgC/m²/yr, Nowak et al. 2013).
@@ -3002,57 +3002,57 @@ CASA（Potter 等，1993）：FPAR 在因子表的 ndvi_min 与 ndvi_max 之间�
 NDVI 超出 [−1, 1] 视为无效：这些像元设为无数据并计数；看起来经过缩放（例如 × 10000）的栅格会被拒绝，并提示应设的缩放系数。像元面积由栅格坐标系计算（经纬度按球面）。分块读写：栅格大小不限。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="500"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="507"/>
         <source>NDVI raster</source>
         <translation>NDVI 栅格</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="501"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="508"/>
         <source>Band</source>
         <translation>波段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="506"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="513"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="506"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="513"/>
         <source>CASA light-use efficiency</source>
         <translation>CASA 光能利用率模型</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="506"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="513"/>
         <source>Land-cover factors</source>
         <translation>土地覆盖因子</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="515"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="522"/>
         <source>NDVI scale factor</source>
         <translation>NDVI 缩放系数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="520"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="527"/>
         <source>Annual solar radiation (MJ/m²/yr; empty: the table's Beijing value)</source>
         <translation>年太阳总辐射（MJ/m²/年；留空：使用因子表中的北京值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="520"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="527"/>
         <source>CASA stress scalar (empty: the table&apos;s value)</source>
         <translation>CASA 胁迫系数（留空：使用因子表中的值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="530"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="537"/>
         <source>CO2 uptake (tCO2/yr per cell)</source>
         <translation>CO2 吸收量（每像元 tCO2/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="533"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="540"/>
         <source>Total uptake tCO2/yr</source>
         <translation>合计吸收 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="564"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="571"/>
         <source>{n} cells with NDVI outside [-1, 1] set to nodata.</source>
         <translation>{n} 个像元的 NDVI 超出 [-1, 1]，已设为无数据。</translation>
     </message>

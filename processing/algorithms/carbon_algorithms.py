@@ -17,7 +17,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDistance,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -30,6 +29,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ...common.errors import Canceled
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
 from ..qgis_frames import source_to_frame, style_on_load, write_frame
 from .subsidence_algorithms import _projected, _require_crs
@@ -98,6 +98,14 @@ def _frame(algorithm, parameters, name, context, feedback, fields=None):
     return _projected(frame, source.sourceName(), feedback), source.sourceName()
 
 
+def _metres(name: str, label: str, default: float, minimum: float) -> QgsProcessingParameterNumber:
+    """A length in metres. Not a QgsProcessingParameterDistance: layers in latitude/longitude are
+    projected to UTM before any length is used, so the layer's own unit (degrees) would mislead."""
+    return QgsProcessingParameterNumber(
+        name, label, QgsProcessingParameterNumber.Type.Double, default, minValue=minimum
+    )
+
+
 class _CarbonAlgorithm(CityTwinAlgorithm):
     GROUP_ID = "carbon"
     REQUIRED_MODULES = _CORE
@@ -142,7 +150,7 @@ class BuildingEmissionsAlgorithm(_CarbonAlgorithm):
         )
 
     def initAlgorithm(self, config: dict[str, Any] | None = None) -> None:
-        from ..carbon.buildings import GRID_REGIONS, HEATING_SYSTEMS
+        from ..carbon.names import GRID_REGIONS, HEATING_SYSTEMS
 
         self.addParameter(
             QgsProcessingParameterFeatureSource(
@@ -176,7 +184,8 @@ class BuildingEmissionsAlgorithm(_CarbonAlgorithm):
     ) -> dict[str, Any]:
         import pandas as pd
 
-        from ..carbon.buildings import FIELDS, GRID_REGIONS, HEATING_SYSTEMS, building_emissions
+        from ..carbon.buildings import FIELDS, building_emissions
+        from ..carbon.names import GRID_REGIONS, HEATING_SYSTEMS
 
         factors = _factors(self, parameters, context, feedback)
         use = self.parameterAsString(parameters, self.USE_FIELD, context) or "use"
@@ -330,9 +339,7 @@ class TrafficEmissionsAlgorithm(_CarbonAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterDistance(self.SNAP, self.tr("Snap distance to roads"), 25.0, self.INPUT, minValue=0.0)
-        )
+        self.addParameter(_metres(self.SNAP, self.tr("Snap distance to roads (m)"), 25.0, 0.0))
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.DEFAULT_SPEED,
@@ -343,9 +350,7 @@ class TrafficEmissionsAlgorithm(_CarbonAlgorithm):
                 minValue=1.0,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterDistance(self.CELL_SIZE, self.tr("Grid cell size"), 100.0, self.INPUT, minValue=1.0)
-        )
+        self.addParameter(_metres(self.CELL_SIZE, self.tr("Grid cell size (m)"), 100.0, 1.0))
         for name, label, default in (
             (self.STOP_SPEED, self.tr("Stop below (km/h)"), 2.0),
             (self.MAX_SPEED, self.tr("Position jump above (km/h)"), 200.0),
@@ -375,6 +380,8 @@ class TrafficEmissionsAlgorithm(_CarbonAlgorithm):
         time_field = self.parameterAsString(parameters, self.TIME_FIELD, context) or "time"
         track_field = self.parameterAsString(parameters, self.TRACK_FIELD, context)
         fixes, label = _frame(self, parameters, self.INPUT, context, feedback, [time_field, track_field])
+        if (fixes.geom_type == "MultiPoint").any():
+            fixes = fixes.explode(index_parts=False)  # one fix per point, the attributes repeated
         classes = traffic.copert_classes(factors)
         try:
             shares = traffic.parse_fleet(self.parameterAsString(parameters, self.FLEET, context), factors)
@@ -569,7 +576,8 @@ class VegetationSinkAlgorithm(_CarbonAlgorithm):
                 (n, "all")
                 for n in ("casa_eps_max", "casa_stress", "par_fraction", "fpar_min", "fpar_max", "ndvi_min", "ndvi_max")
             ]
-            used.append(("solar_radiation", "beijing"))
+            if optional["solar"] is None:
+                used.append(("solar_radiation", "beijing"))
         else:
             used = [
                 (n, s) for s in factors.scopes("landcover_ndvi_max") for n in ("landcover_ndvi_max", "landcover_sink")
@@ -615,7 +623,8 @@ class CarbonLedgerAlgorithm(_CarbonAlgorithm):
             "uptake raster (each raster cell to the grid cell of its centre). Net = buildings + traffic − uptake, "
             "tCO2/yr.\n"
             "Outputs: the balance raster (one band per sector and the net), the districts with their totals "
-            "(a district holds the grid cells whose centre lies inside it, as QGIS's zonal statistics do), and "
+            "(a district holds the grid cells whose centre lies inside it, as QGIS's zonal statistics do; a "
+            "district holding fewer than two cell centres is reported: use a smaller cell), and "
             "the ledger as a CSV or XLSX table (the XLSX lists the factors used), optionally a chart (PNG). Give the "
             "ledger table of an earlier year to add the year-over-year change per district."
         )
@@ -660,11 +669,7 @@ class CarbonLedgerAlgorithm(_CarbonAlgorithm):
         self.addParameter(
             QgsProcessingParameterRasterLayer(self.SINK, self.tr("Vegetation uptake raster (optional)"), optional=True)
         )
-        self.addParameter(
-            QgsProcessingParameterDistance(
-                self.CELL_SIZE, self.tr("Grid cell size"), 100.0, self.DISTRICTS, minValue=1.0
-            )
-        )
+        self.addParameter(_metres(self.CELL_SIZE, self.tr("Grid cell size (m)"), 100.0, 1.0))
         self.addParameter(
             QgsProcessingParameterFile(
                 self.PREVIOUS,
@@ -674,6 +679,7 @@ class CarbonLedgerAlgorithm(_CarbonAlgorithm):
                 optional=True,
             )
         )
+        _add_factor_parameter(self)
         self.addParameter(QgsProcessingParameterRasterDestination(self.GRID, self.tr("Carbon balance grid")))
         self.addParameter(
             QgsProcessingParameterFeatureSink(
@@ -732,13 +738,16 @@ class CarbonLedgerAlgorithm(_CarbonAlgorithm):
             raise QgsProcessingException(f"{label}: {exc}") from None
         for note in ledger.notes:
             feedback.reportError(note)
+        if feedback.isCanceled():  # nothing written yet
+            raise Canceled()
         grid_path = self.parameterAsOutputLayer(parameters, self.GRID, context)
         led.write_balance_raster(ledger, grid_path, crs_wkt)
         table_path = self.parameterAsFileOutput(parameters, self.TABLE, context)
-        factors = _factors(self, parameters, context, feedback) if parameters.get(self.FACTORS) else None
+        factors = _factors(self, parameters, context, feedback)
         about = {"year": str(year), "districts": label, "grid cell (m)": f"{grid.cell_size:g}", "units": "tCO2/yr",
                  "rule": "district = grid cells whose centre lies inside it (QGIS zonal statistics rule)"}  # fmt: skip
-        led.write_table(ledger.table, table_path, list(factors) if factors else [], about)
+        about["factor table"] = factors.source
+        led.write_table(ledger.table, table_path, list(factors), about)
         outputs = {self.GRID: grid_path, self.TABLE: table_path}
         chart_path = self.parameterAsFileOutput(parameters, self.CHART, context)
         if chart_path:
@@ -940,7 +949,9 @@ class ReconcileInventoryAlgorithm(_CarbonAlgorithm):
                 ).format(layer=label, field=missing[0])
             )
         kind = inv.KINDS[self.parameterAsEnum(parameters, self.KIND, context)]
-        grid = inv.read_inventory(self.parameterAsFile(parameters, self.INVENTORY, context), kind)
+        # Only the cells around the districts are read (ODIAC and EDGAR grids are global, in lon/lat).
+        bounds = tuple(ledger.to_crs("EPSG:4326").total_bounds)
+        grid = inv.read_inventory(self.parameterAsFile(parameters, self.INVENTORY, context), kind, bounds)
         for note in grid.notes:
             feedback.pushInfo(note)
         names = ledger[name_field].astype(str).tolist()

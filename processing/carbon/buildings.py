@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .factors import FactorTable
-
-BUILDING_USES = ("residential", "office", "commercial", "public", "industrial")
+from .names import BUILDING_USES, GRID_REGIONS, HEATING_SYSTEMS
 
 #: Spellings met in real footprint layers (OSM building=*, Chinese land-use names).
 USE_ALIASES = {
@@ -57,8 +56,7 @@ USE_ALIASES = {
     "warehouse": "industrial",
 }
 
-HEATING_SYSTEMS = ("district_heat", "gas_boiler", "coal_boiler", "electric")
-GRID_REGIONS = ("north_china", "northeast", "east", "central", "northwest", "south", "southwest", "national")
+__all__ = ["BUILDING_USES", "FIELDS", "GRID_REGIONS", "HEATING_SYSTEMS", "building_emissions", "normalise_use"]
 
 #: Output fields (name -> description with unit), in order.
 FIELDS = {

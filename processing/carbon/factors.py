@@ -40,7 +40,8 @@ _ENERGY_PER_AREA = {
     "MWh/m2/yr": 1000.0,
     "GJ/m2/yr": KWH_PER_GJ,
     "MJ/m2/yr": KWH_PER_GJ / 1000.0,
-    "kgce/m2/yr": 8.14,  # 1 kgce = 29.3076 MJ = 8.141 kWh (GB/T 2589-2020)
+    # kgce is not offered: GB/T 51161 gives electricity in kgce as primary energy (x ~2.6), a
+    # conversion by calorific value would silently undercount it.
 }
 _RATIO = {"-": 1.0, "1": 1.0, "fraction": 1.0}
 _SPEED = {"km/h": 1.0, "m/s": 3.6}
@@ -74,6 +75,13 @@ UNITS: dict[str, dict[str, float]] = {
     "solar_radiation": {"MJ/m2/yr": 1.0, "GJ/m2/yr": 1000.0, "kWh/m2/yr": 3.6},
     "landcover_ndvi_max": _RATIO,
     "landcover_sink": _SINK_PER_AREA,
+}
+#: Factors that must be > 0 (a divisor, a speed limit, a rate of light use) and those that may be < 0.
+POSITIVE = {"storey_height", "copert_vmin", "copert_vmax", "casa_eps_max", "solar_radiation", "fpar_max"}
+SIGNED = {f"copert_{c}" for c in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")} | {
+    "ndvi_min",
+    "ndvi_max",
+    "landcover_ndvi_max",
 }
 #: The unit every value is held in after loading.
 CANONICAL = {factor: next(iter(units)) for factor, units in UNITS.items()}
@@ -174,6 +182,10 @@ def _parse_row(raw: dict, path: str, line: int) -> Factor:
         raise InputError(f"value '{raw.get('value')}' is not a number", path, line, "value") from None
     if not math.isfinite(value):
         raise InputError(f"value '{raw.get('value')}' is not a finite number", path, line, "value")
+    if factor in POSITIVE and not value > 0:
+        raise InputError(f"{factor} must be positive, got {value:g}", path, line, "value")
+    if factor not in SIGNED and value < 0:
+        raise InputError(f"{factor} cannot be negative, got {value:g}", path, line, "value")
     indicative = text("indicative", required=False).lower() in ("yes", "true", "1", "y")
     return Factor(
         sector=text("sector", required=False),

@@ -54,23 +54,45 @@ class InventoryGrid:
         return shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
 
 
-def read_inventory(paths, kind: str) -> InventoryGrid:
-    """Read an ODIAC (one or more monthly GeoTIFFs) or EDGAR (NetCDF or text) file."""
+def _window(gt, width: int, height: int, bounds) -> tuple[int, int, int, int]:
+    """(xoff, yoff, xsize, ysize) of the cells covering ``bounds`` (in the raster's CRS) plus one cell."""
+    if bounds is None:
+        return 0, 0, width, height
+    xmin, ymin, xmax, ymax = bounds
+    cols = sorted(((xmin - gt[0]) / gt[1], (xmax - gt[0]) / gt[1]))
+    rows = sorted(((ymin - gt[3]) / gt[5], (ymax - gt[3]) / gt[5]))
+    c0, r0 = max(0, int(np.floor(cols[0])) - 1), max(0, int(np.floor(rows[0])) - 1)
+    c1, r1 = min(width, int(np.ceil(cols[1])) + 1), min(height, int(np.ceil(rows[1])) + 1)
+    if c1 <= c0 or r1 <= r0:
+        return 0, 0, 0, 0
+    return c0, r0, c1 - c0, r1 - r0
+
+
+def _shifted(gt, xoff: int, yoff: int) -> tuple[float, ...]:
+    return (gt[0] + xoff * gt[1], gt[1], gt[2], gt[3] + yoff * gt[5], gt[4], gt[5])
+
+
+def read_inventory(paths, kind: str, bounds=None) -> InventoryGrid:
+    """Read an ODIAC (one or more monthly GeoTIFFs) or EDGAR (NetCDF or text) file.
+
+    ``bounds`` (xmin, ymin, xmax, ymax in the inventory's CRS, i.e. longitude/latitude)
+    reads only the cells around them: a global 1 km ODIAC month is 43200 x 21600 cells.
+    """
     paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     if not paths:
         raise InputError("no inventory file given")
     if kind == "odiac":
-        return _read_odiac(paths)
+        return _read_odiac(paths, bounds)
     if kind == "edgar":
         if len(paths) != 1:
             raise InputError("give one EDGAR file (one sector, one year)", paths[0])
         if paths[0].suffix.lower() in (".txt", ".csv"):
             return _read_edgar_text(paths[0])
-        return _read_edgar_netcdf(paths[0])
+        return _read_edgar_netcdf(paths[0], bounds)
     raise ValueError(f"kind must be one of {KINDS}")
 
 
-def _read_odiac(paths: list[Path]) -> InventoryGrid:
+def _read_odiac(paths: list[Path], bounds=None) -> InventoryGrid:
     from ...layers.imagery import _gdal_exceptions, _open_raster
 
     total = None
@@ -80,15 +102,16 @@ def _read_odiac(paths: list[Path]) -> InventoryGrid:
             ds = _open_raster(gdal, path)
             gt = ds.GetGeoTransform()
             if total is None:
-                total = np.zeros((ds.RasterYSize, ds.RasterXSize))
+                window = _window(gt, ds.RasterXSize, ds.RasterYSize, bounds)
+                total = np.zeros((window[3], window[2]))
                 first_gt, crs_wkt, first = gt, ds.GetProjection(), path
                 if not crs_wkt:
                     raise InputError("the ODIAC file has no CRS", path)
-            elif (ds.RasterYSize, ds.RasterXSize) != total.shape or not np.allclose(gt, first_gt):
+            elif _window(gt, ds.RasterXSize, ds.RasterYSize, bounds) != window or not np.allclose(gt, first_gt):
                 raise InputError(f"its grid differs from the one of {first.name}", path)
             for number in range(1, ds.RasterCount + 1):
                 band = ds.GetRasterBand(number)
-                data = band.ReadAsArray().astype(np.float64)
+                data = band.ReadAsArray(*window).astype(np.float64) if window[2] else np.zeros((0, 0))
                 nodata = band.GetNoDataValue()
                 bad = ~np.isfinite(data) | ((data == nodata) if nodata is not None else False)
                 if (data[~bad] < 0).any():
@@ -101,22 +124,22 @@ def _read_odiac(paths: list[Path]) -> InventoryGrid:
     if months < 12:
         notes.append(f"only {months} month(s): scaled to a year (x {12 / months:g})")
         total *= 12.0 / months
-    return InventoryGrid(total * C_TO_CO2, first_gt, crs_wkt, f"ODIAC {first.stem}", notes)
+    return InventoryGrid(total * C_TO_CO2, _shifted(first_gt, *window[:2]), crs_wkt, f"ODIAC {first.stem}", notes)
 
 
 def _edgar_factor(units: str, source: Path) -> tuple[str, float | None]:
     """(kind, multiplier): 'mass' with t per unit, or 'flux' for kg m-2 s-1."""
     text = units.strip().lower().replace("**", "").replace("^", "")
-    if re.fullmatch(r"(tonnes?|tons?|t)( ?(co2|c))?( ?/ ?(yr|year|a))?", text):
-        return "mass", (C_TO_CO2 if re.search(r"\bc$", text) else 1.0)
-    if re.fullmatch(r"kg( ?(co2|c))?", text):
-        return "mass", 1e-3
+    mass = re.fullmatch(r"(tonnes?|tons?|t|kg)( ?(co2|c))?( ?/ ?(yr|year|a))?", text)
+    if mass:
+        per_unit = 1e-3 if mass.group(1) == "kg" else 1.0
+        return "mass", per_unit * (C_TO_CO2 if mass.group(3) == "c" else 1.0)
     if re.fullmatch(r"kg ?m-2 ?s-1|kg/m2/s|kg m-2 s-1", text):
         return "flux", None
     raise InputError(f"unknown EDGAR unit '{units}' (expected Tonnes, kg or kg m-2 s-1)", source)
 
 
-def _read_edgar_netcdf(path: Path) -> InventoryGrid:
+def _read_edgar_netcdf(path: Path, bounds=None) -> InventoryGrid:
     from ...layers.imagery import _gdal_exceptions
 
     with _gdal_exceptions() as gdal:
@@ -137,14 +160,24 @@ def _read_edgar_netcdf(path: Path) -> InventoryGrid:
         if not units:
             raise InputError("the emissions variable has no 'units' attribute: the unit cannot be known", path)
         kind, factor = _edgar_factor(units, path)
-        data = band.ReadAsArray().astype(np.float64)
-        nodata = band.GetNoDataValue()
-        scale, offset = band.GetScale() or 1.0, band.GetOffset() or 0.0
+        bands = ds.RasterCount
         gt = ds.GetGeoTransform()
+        window = _window(gt, ds.RasterXSize, ds.RasterYSize, bounds)
+        data = np.zeros((window[3], window[2]))
+        for number in range(1, bands + 1):
+            band = ds.GetRasterBand(number)
+            values = band.ReadAsArray(*window).astype(np.float64) if window[2] else np.zeros((0, 0))
+            nodata = band.GetNoDataValue()
+            bad = ~np.isfinite(values) | ((values == nodata) if nodata is not None else False)
+            data += np.where(bad, 0.0, values * (band.GetScale() or 1.0) + (band.GetOffset() or 0.0))
+        gt = _shifted(gt, *window[:2])
         crs_wkt = ds.GetProjection() or _wgs84_wkt()
-    bad = ~np.isfinite(data) | ((data == nodata) if nodata is not None else False)
-    data = np.where(bad, 0.0, data * scale + offset)
     notes = [f"EDGAR: units '{units}'"]
+    if bands > 1:
+        # Several time steps (e.g. months): masses add up to the period; a flux is averaged.
+        notes.append(f"{bands} time steps " + ("averaged (flux)" if kind == "flux" else "summed"))
+        if kind == "flux":
+            data /= bands
     if kind == "flux":
         areas = _cell_areas(gt, data.shape)
         data = data * areas * SECONDS_PER_YEAR / 1000.0
@@ -176,7 +209,7 @@ def _read_edgar_text(path: Path) -> InventoryGrid:
     if bad.any():
         raise InputError("a row is not numeric", path, int(header + 2 + np.flatnonzero(bad)[0]))
     lon = np.where(lon > 180, lon - 360, lon)
-    step = _spacing(np.r_[lat, lon])
+    step = _spacing(lat, lon)
     x0 = np.round(lon.min() / step - 0.5) * step
     y1 = np.round(lat.max() / step + 0.5) * step
     cols = np.round((lon - x0) / step - 0.5).astype(int)
@@ -187,13 +220,18 @@ def _read_edgar_text(path: Path) -> InventoryGrid:
     return InventoryGrid(values, (x0, step, 0.0, y1, 0.0, -step), _wgs84_wkt(), f"EDGAR {path.stem}", notes)
 
 
-def _spacing(coords: np.ndarray) -> float:
-    """The grid step of cell-centre coordinates (0.1 degree for EDGAR)."""
-    for step in (0.1, 0.05, 0.25, 0.5, 1.0, 1 / 120):
-        k = coords / step - 0.5
-        if np.allclose(k, np.round(k), atol=1e-3):
-            return step
-    raise InputError("cell centres are not on a 0.1 degree (or 0.05 / 0.25 / 0.5 / 1) grid")
+def _spacing(lat: np.ndarray, lon: np.ndarray) -> float:
+    """The grid step of cell-centre coordinates (0.1 degree for EDGAR): the smallest gap between them."""
+    gaps = np.concatenate([np.diff(np.unique(np.round(c, 6))) for c in (lat, lon)])
+    gaps = gaps[gaps > 1e-9]
+    if gaps.size == 0:
+        return 0.1  # one cell: EDGAR's usual step
+    step = float(gaps.min())
+    for c in (lat, lon):
+        k = (c - c.min()) / step
+        if not np.allclose(k, np.round(k), atol=1e-3):
+            raise InputError(f"cell centres are not on a regular grid (step {step:g} degree)")
+    return step
 
 
 def _wgs84_wkt() -> str:

@@ -58,14 +58,16 @@ def lines_grid_sum(grid: GridSpec, lines, values) -> tuple[np.ndarray, float]:
 
     lines = np.asarray(lines, dtype=object)
     values = np.asarray(values, dtype=np.float64)
-    keep = np.isfinite(values) & ~shapely.is_missing(lines) & (shapely.length(lines) > 0)
-    pieces = shapely.segmentize(lines[keep], grid.cell_size / 4.0)
+    keep = np.flatnonzero(np.isfinite(values) & ~shapely.is_missing(lines) & (shapely.length(lines) > 0))
+    # Parts of a MultiLineString are split first: the gap between two parts is not a road.
+    parts, line_of_part = shapely.get_parts(lines[keep], return_index=True)
+    pieces = shapely.segmentize(parts, grid.cell_size / 4.0)
     coords, owner = shapely.get_coordinates(pieces, return_index=True)
     same = owner[1:] == owner[:-1]
     a, b = coords[:-1][same], coords[1:][same]
-    line_of = owner[:-1][same]
+    line_of = line_of_part[owner[:-1][same]]
     length = np.hypot(*(b - a).T)
-    total = np.bincount(line_of, weights=length, minlength=pieces.shape[0])
+    total = np.bincount(line_of, weights=length, minlength=keep.size)
     share = values[keep][line_of] * length / total[line_of]
     mid = (a + b) / 2
     return grid_sum(grid, mid[:, 0], mid[:, 1], share)
@@ -199,6 +201,9 @@ def build_ledger(
         raise InputError("no sector given: give buildings, traffic or a vegetation raster")
     districts = np.asarray(districts, dtype=object)
     names = [str(n) for n in names]
+    reserved = [n for n in names if n in (TOTAL, OUTSIDE)]
+    if reserved:
+        raise InputError(f"'{reserved[0]}' is reserved for the ledger's own rows: rename that district", field="name")
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise InputError(f"district names must be unique; repeated: {', '.join(dup)}", field="name")
@@ -211,6 +216,15 @@ def build_ledger(
         columns[SECTORS[name][0]] = np.bincount(slot, weights=values, minlength=k + 1)
     cells = np.bincount(slot, minlength=k + 1)
     table = pd.DataFrame({"district": [*names, OUTSIDE], "year": year, "cells": cells})
+    small = [f"{names[i]} ({cells[i]})" for i in range(k) if cells[i] < 2]
+    if small:
+        # QGIS's zonal statistics switch to area weights for such polygons; the ledger keeps the centre
+        # rule (each cell counted once), so these districts need a finer grid.
+        notes.append(
+            "district(s) holding fewer than 2 grid-cell centres, their totals are unreliable: "
+            + ", ".join(small)
+            + " (use a smaller grid cell size)"
+        )
     emitted = np.zeros(k + 1)
     net = np.zeros(k + 1)
     for name, (column, sign, _) in SECTORS.items():

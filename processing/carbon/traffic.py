@@ -93,6 +93,10 @@ def parse_fleet(text: str | None, factors: FactorTable) -> dict[str, float]:
                 raise InputError(f"share '{share.strip()}' of '{name}' is not a number", "fleet") from None
     else:
         shares = {scope: factors.value("fleet_share", scope) for scope in factors.scopes("fleet_share")}
+        unknown = [name for name in shares if name not in classes]
+        if unknown:
+            row = factors.get("fleet_share", unknown[0])
+            raise InputError(f"fleet class '{unknown[0]}' has no copert_* rows", row.table, row.line, "scope")
     total = sum(shares.values())
     if not total > 0 or any(s < 0 for s in shares.values()):
         raise InputError("fleet shares must be non-negative and not all zero", "fleet")
@@ -130,7 +134,11 @@ class TrafficReport:
 def trajectory_segments(
     x, y, t_seconds, track=None, rules: TrajectoryRules = TrajectoryRules(), source: str = "trajectory"
 ) -> tuple[pd.DataFrame, TrafficReport]:
-    """Segments between consecutive fixes of each track, in input order, with a QC status.
+    """Segments between consecutive fixes of each track, with a QC status.
+
+    Fixes are grouped by track keeping their input order within a track (a fleet export
+    sorted by time interleaves vehicles); they are not sorted by time, so a time going
+    backwards within a track is found and reported.
 
     ``x``/``y`` in metres (a projected CRS), ``t_seconds`` any epoch in seconds. Columns:
     ``track, fix (0-based index of the segment's first fix), xm, ym (midpoint), dist_m,
@@ -145,6 +153,11 @@ def trajectory_segments(
     if np.isnan(t).any():
         raise InputError(f"{int(np.isnan(t).sum())} fix(es) without a time", source, field="time")
     tracks = np.zeros(n, dtype=object) if track is None else np.asarray(track, dtype=object)
+    if track is not None:
+        order = np.argsort(pd.factorize(tracks)[0], kind="stable")
+        x, y, t, tracks = x[order], y[order], t[order], tracks[order]
+    else:
+        order = np.arange(n)
     same = tracks[1:] == tracks[:-1]
     i0 = np.flatnonzero(same)
     dx = x[i0 + 1] - x[i0]
@@ -162,7 +175,7 @@ def trajectory_segments(
     frame = pd.DataFrame(
         {
             "track": tracks[i0],
-            "fix": i0,
+            "fix": order[i0],
             "xm": (x[i0] + x[i0 + 1]) / 2,
             "ym": (y[i0] + y[i0 + 1]) / 2,
             "dist_m": dist,

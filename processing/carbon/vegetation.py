@@ -53,6 +53,9 @@ class CasaParams:
     def from_table(
         cls, factors: FactorTable, solar: float | None = None, stress: float | None = None, site: str = "beijing"
     ) -> CasaParams:
+        if not factors.value("ndvi_max", "all") > factors.value("ndvi_min", "all"):
+            row = factors.get("ndvi_max", "all")
+            raise InputError("ndvi_max must be above ndvi_min", row.table, row.line, "value")
         return cls(
             eps_max=factors.value("casa_eps_max", "all"),
             stress=factors.value("casa_stress", "all") if stress is None else float(stress),

@@ -176,8 +176,12 @@ def test_ledger_keeps_every_tonne(chain):
     outside_t = float(outside.group(1).replace(",", ""))
     assert 0 < outside_t < 0.05 * chain["sink"]["TOTAL"]
     assert table.loc["Total", "vegetation_sink_t"] + outside_t == pytest.approx(chain["sink"]["TOTAL"], abs=0.06)
-    factors = pd.read_excel(chain["ledger"]["TABLE"], sheet_name="About")
-    assert "zonal statistics" in " ".join(factors.astype(str).to_numpy().ravel())
+    about = pd.read_excel(chain["ledger"]["TABLE"], sheet_name="About", header=None)
+    assert "zonal statistics" in " ".join(about.astype(str).to_numpy().ravel())
+    # The Factors sheet lists the table behind the numbers, with units and sources.
+    factors = pd.read_excel(chain["ledger"]["TABLE"], sheet_name="Factors")
+    row = factors[(factors["factor"] == "grid_ef") & (factors["scope"] == "north_china")].iloc[0]
+    assert row["value"] == 0.6776 and row["canonical unit"] == "kgCO2/kWh" and "MEE" in row["source"]
 
 
 def test_chart_is_written(chain):

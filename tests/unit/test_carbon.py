@@ -448,3 +448,60 @@ def test_raster_to_grid_in_another_crs_and_outside(tmp_path):
     half = GridSpec(449900.0, 4417950.0, 100.0, 3, 1)
     sums, outside = led.raster_grid_sum(src, half, "EPSG:4548", block_rows=1)
     assert sums.sum() == values[:2][values[:2] != -9999.0].sum() and outside == values[2:].sum()
+
+
+# -- after review: cases a wrong implementation would pass ----------------------------------
+def test_multipart_roads_do_not_bridge_their_gap():
+    grid = GridSpec(0.0, 0.0, 100.0, 10, 1)
+    road = shapely.MultiLineString([[(0, 50), (100, 50)], [(900, 50), (1000, 50)]])
+    sums, _ = led.lines_grid_sum(grid, [road], [10.0])
+    np.testing.assert_allclose(sums, [5, 0, 0, 0, 0, 0, 0, 0, 0, 5])
+
+
+def test_interleaved_tracks_are_grouped_in_file_order():
+    # Three vehicles, each 10 m/s east, exported sorted by time (rows interleaved).
+    t = np.repeat(np.arange(11.0), 3)
+    track = np.tile(["a", "b", "c"], 11)
+    x = 10.0 * t + np.tile([0.0, 5000.0, 10000.0], 11)
+    segments, report = trf.trajectory_segments(x, np.zeros_like(x), t, track=track)
+    assert report.counts == {"ok": 30} and report.km_driven == pytest.approx(3 * 0.1)
+    # The segment's first fix points back to the input row.
+    first = segments[segments["track"] == "b"]["fix"].iloc[0]
+    assert track[first] == "b" and t[first] == 0
+
+
+def test_edgar_units_in_carbon_and_grid_steps(tmp_path):
+    for text, factor in (("t C/yr", 44 / 12), ("tonnes C / year", 44 / 12), ("kg C", 1e-3 * 44 / 12), ("t CO2", 1.0)):
+        assert inv._edgar_factor(text, tmp_path) == ("mass", pytest.approx(factor)), text
+    assert inv._spacing(np.array([39.25, 39.75, 40.25]), np.array([116.25, 116.75])) == 0.5
+    assert inv._spacing(np.array([39.95]), np.array([116.45, 116.55])) == pytest.approx(0.1)
+
+
+def test_odiac_window_reads_only_around_the_districts(tmp_path):
+    full = inv.read_inventory(_odiac(tmp_path / "o.tif", 12), "odiac")
+    part = inv.read_inventory(tmp_path / "o.tif", "odiac", bounds=(116.30, 39.30, 116.45, 39.45))
+    assert part.values.shape == (3, 3) and part.values.shape < full.values.shape
+    np.testing.assert_allclose(part.geotransform, (116.0, 0.25, 0, 39.75, 0, -0.25))
+    district = shapely.box(116.30, 39.30, 116.45, 39.45)
+    a = inv.district_totals(full, [district], "EPSG:4326")["inventory_t"][0]
+    b = inv.district_totals(part, [district], "EPSG:4326")["inventory_t"][0]
+    assert a == pytest.approx(b) and a > 0
+
+
+def test_small_and_reserved_districts(tmp_path):
+    grid = GridSpec(0.0, 0.0, 100.0, 4, 1)
+    big, small = shapely.box(0, 0, 300, 100), shapely.box(360, 60, 395, 95)  # small holds no centre
+    ledger = led.build_ledger(grid, {"traffic": np.ones(4)}, [big, small], ["big", "small"], 2024)
+    assert any("small (0)" in note for note in ledger.notes)
+    with pytest.raises(InputError, match="reserved"):
+        led.build_ledger(grid, {"traffic": np.ones(4)}, [big], [led.TOTAL], 2024)
+
+
+def test_factor_values_must_make_sense(tmp_path):
+    path = _write_table(tmp_path / "f.csv", ["building,storey_height,office,0,m,no,src,"])
+    with pytest.raises(InputError, match="storey_height must be positive") as err:
+        load_factor_table(path)
+    assert err.value.line == 2 and err.value.field == "value"
+    path = _write_table(tmp_path / "g.csv", ["building,grid_ef,x,-0.5,kgCO2/kWh,no,src,"])
+    with pytest.raises(InputError, match="cannot be negative"):
+        load_factor_table(path)
