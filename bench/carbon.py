@@ -50,7 +50,6 @@ import argparse
 import contextlib
 import gc
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -59,6 +58,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from benchkit import import_citytwin, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 EPSG = 4548
@@ -89,27 +89,6 @@ TOTAL_COLUMNS = (
 #: Bytes on disk per NDVI cell for the input and the sink raster together, with margin.
 RASTER_BYTES_PER_CELL = 8
 DISK_MARGIN = 2 * 1024**3
-
-
-def _import_citytwin() -> None:
-    """Make the checkout importable as ``citytwin`` (as tests/conftest.py does)."""
-    pkg_root = ROOT / "build" / "pkgroot"
-    link = pkg_root / "citytwin"
-    if not link.exists():
-        pkg_root.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            link.symlink_to(Path("..") / "..", target_is_directory=True)
-    if str(pkg_root) not in sys.path:
-        sys.path.insert(0, str(pkg_root))
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process, MB (VmHWM: the exec'd process's own, see pointcloud_read)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _reset_peak() -> bool:
@@ -286,7 +265,7 @@ class _Stages:
         start = time.perf_counter()
         yield
         self.seconds[name] = time.perf_counter() - start
-        self.peak_mb[name] = _peak_rss_mb()
+        self.peak_mb[name] = peak_rss_mb()
 
 
 def _ledger_child(folder: Path, repeats: int) -> dict:
@@ -446,7 +425,7 @@ def _compare_gridding(grid, x, y, values, crs_wkt: str, repeats: int) -> dict:
         start = time.perf_counter()
         sums, _ = led.grid_sum(grid, x, y, values)
         seconds["citytwin"].append(time.perf_counter() - start)
-        peak["citytwin"] = max(peak["citytwin"], _peak_rss_mb())
+        peak["citytwin"] = max(peak["citytwin"], peak_rss_mb())
         kept["citytwin"] = sums
         del sums
 
@@ -461,7 +440,7 @@ def _compare_gridding(grid, x, y, values, crs_wkt: str, repeats: int) -> dict:
         joined = gpd.sjoin(points, cells, predicate="within")
         per_cell = joined.groupby("index_right")["value"].sum()
         seconds["baseline"].append(time.perf_counter() - start)
-        peak["baseline"] = max(peak["baseline"], _peak_rss_mb())
+        peak["baseline"] = max(peak["baseline"], peak_rss_mb())
         kept["baseline"] = per_cell
         kept["joined"] = len(joined)
         del joined, per_cell, points, cells
@@ -657,7 +636,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--child")
     parser.add_argument("--folder")
     args = parser.parse_args(argv)
-    _import_citytwin()
+    import_citytwin()
     if args.child:
         print(json.dumps(_ledger_child(Path(args.folder), args.repeats)))
         return {}

@@ -27,14 +27,9 @@ DEFAULT_EPOCHS = 100_000
 
 def _import_citytwin():
     """Make the checkout importable as ``citytwin`` (as tests/conftest.py does); return its nmea module."""
-    pkg_root = ROOT / "build" / "pkgroot"
-    link = pkg_root / "citytwin"
-    if not link.exists():
-        pkg_root.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            link.symlink_to(Path("..") / "..", target_is_directory=True)
-    if str(pkg_root) not in sys.path:
-        sys.path.insert(0, str(pkg_root))
+    from benchkit import import_citytwin
+
+    import_citytwin()
     from citytwin.layers import nmea
 
     return nmea

@@ -21,9 +21,7 @@ strips and scan lines as an airborne scanner records them, written chunk by chun
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from benchkit import import_citytwin, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEED_TARGET = 1.3
@@ -42,18 +41,6 @@ EXTENT_M = 1500.0
 X0, Y0 = 500_000.0, 4_420_000.0
 STRIP_WIDTH_M = 300.0
 STRIP_STEP_M = 240.0  # 20 % side overlap between neighbouring strips, as flown in practice
-
-
-def _import_citytwin():
-    """Make the checkout importable as ``citytwin`` (as tests/conftest.py does)."""
-    pkg_root = ROOT / "build" / "pkgroot"
-    link = pkg_root / "citytwin"
-    if not link.exists():
-        pkg_root.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            link.symlink_to(Path("..") / "..", target_is_directory=True)
-    if str(pkg_root) not in sys.path:
-        sys.path.insert(0, str(pkg_root))
 
 
 def _hash01(a: np.ndarray, b: np.ndarray, salt: int) -> np.ndarray:
@@ -150,7 +137,7 @@ def write_city_cloud(path: Path, n_points: int, chunk_size: int = 1_000_000, see
 def _child(side: str, path: str, budget: int, chunk_size: int) -> None:
     import laspy
 
-    _import_citytwin()
+    import_citytwin()
     from citytwin.twin import voxel_kernel
     from citytwin.twin.reader import read_cloud  # imported before the clock, as laspy is
 
@@ -175,21 +162,7 @@ def _child(side: str, path: str, budget: int, chunk_size: int) -> None:
         cloud = read_cloud(path, budget=budget, chunk_size=chunk_size)
         points = len(cloud)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_mb": _peak_rss_mb(), "points": points, "warm_up_s": warm_up_s}))
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process, MB.
-
-    VmHWM (Linux) belongs to the address space made by exec, while ``ru_maxrss`` also
-    counts the parent's pages the child had after fork, before exec: with a parent that
-    has just generated a big cloud, that would hide the child's own peak.
-    """
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb(), "points": points, "warm_up_s": warm_up_s}))
 
 
 def _run_child(side: str, path: Path, budget: int, chunk_size: int) -> dict:

@@ -39,9 +39,7 @@ free disk for the CSV, the end-to-end part uses fewer points and says so.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -51,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from benchkit import import_citytwin, peak_rss_mb
 
 if TYPE_CHECKING:  # imported late at run time: the checkout is put on sys.path first
     from citytwin.processing.timeseries import ModelTerms
@@ -76,18 +75,6 @@ GAP_CHECK_ROWS = 2_000
 #: Estimated CSV bytes per point (attributes + 200 values like "-12.3,"), with margin.
 CSV_BYTES_PER_POINT = 120 + 7 * N_DATES
 DISK_MARGIN = 2 * 1024**3
-
-
-def _import_citytwin() -> None:
-    """Make the checkout importable as ``citytwin`` (as tests/conftest.py does)."""
-    pkg_root = ROOT / "build" / "pkgroot"
-    link = pkg_root / "citytwin"
-    if not link.exists():
-        pkg_root.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError):
-            link.symlink_to(Path("..") / "..", target_is_directory=True)
-    if str(pkg_root) not in sys.path:
-        sys.path.insert(0, str(pkg_root))
 
 
 def _terms() -> ModelTerms:
@@ -127,15 +114,6 @@ def with_gaps(d: np.ndarray, share: float = MISSING_SHARE, seed: int = SEED + 1)
         block = out[start : start + GENERATE_ROWS]
         block[rng.random(block.shape, dtype=np.float32) < share] = np.nan
     return out
-
-
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process, MB (VmHWM: the exec'd process's own, see pointcloud_read)."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- 1. speed: anchors and CityTwin in one process, alternating ------------------------------
@@ -203,7 +181,7 @@ def _speed_child(n_points: int, chunk_rows: int | None, repeats: int) -> dict:
         "gaps_velocity_max_diff": float(gap_diff),
         "gaps_checked_points": int(sample.size),
         "gaps_flagged": int(np.count_nonzero(gaps["fit_flag"] != "")),
-        "peak_mb": _peak_rss_mb(),
+        "peak_mb": peak_rss_mb(),
     }
 
 
@@ -223,7 +201,7 @@ def _stream_child(path: str, out: str) -> dict:
     Path(out).unlink()
     return {
         "seconds": seconds,
-        "peak_mb": _peak_rss_mb(),
+        "peak_mb": peak_rss_mb(),
         "points": report.n_points,
         "fitted": report.fitted,
         "features": features,
@@ -238,7 +216,7 @@ def _read_child(path: str) -> dict:
     start = time.perf_counter()
     dataset = read_egms_csv(path)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_mb": _peak_rss_mb(), "points": dataset.n_points}
+    return {"seconds": seconds, "peak_mb": peak_rss_mb(), "points": dataset.n_points}
 
 
 def _run_child(args: list[str]) -> dict:
@@ -487,7 +465,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     n_points = N_QUICK if args.quick else args.points
     if args.child:
-        _import_citytwin()
+        import_citytwin()
         if args.child == "speed":
             result = _speed_child(n_points, args.chunk_rows, args.repeats)
         elif args.child == "stream":
@@ -496,7 +474,7 @@ def main(argv: list[str] | None = None) -> dict:
             result = _read_child(args.path)
         print(json.dumps(result))
         return {}
-    _import_citytwin()
+    import_citytwin()
     fit = speed(n_points, args.chunk_rows, args.repeats)
     e2e = {"skipped": True, "notes": ["end to end not run (--no-end-to-end)"]}
     if not args.no_end_to_end:
