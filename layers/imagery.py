@@ -93,7 +93,7 @@ import math
 import os
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,7 @@ from typing import Any
 import numpy as np
 
 from ..common.errors import InputError
+from ..common.gdal import gdal_exceptions, open_raster
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
 
 #: Roles a band can play, in spectral order.
@@ -373,49 +374,6 @@ INDICES: dict[str, IndexDefinition] = {
 
 
 # -- GDAL plumbing -------------------------------------------------------------------
-@contextlib.contextmanager
-def _gdal_exceptions() -> Iterator[Any]:
-    """GDAL and OSR raising exceptions for the duration of the block.
-
-    The switch is process-wide in GDAL 3.6's bindings; the previous state is restored so
-    that other plugins relying on GDAL's default (return codes) keep working.
-    """
-    from osgeo import gdal, osr
-
-    saved = (gdal.GetUseExceptions(), osr.GetUseExceptions())
-    gdal.UseExceptions()
-    osr.UseExceptions()
-    try:
-        yield gdal
-    finally:
-        # GDAL keeps a stack of error handlers: pop them in reverse order, or it refuses.
-        if not saved[1]:
-            osr.DontUseExceptions()
-        if not saved[0]:
-            gdal.DontUseExceptions()
-
-
-def _open_raster(gdal: Any, path: Path) -> Any:
-    """Open ``path`` read-only as a raster, or raise :class:`InputError`."""
-    virtual = str(path).startswith("/vsi")
-    if not virtual:
-        if not path.exists():
-            raise InputError("file not found", source=path)
-        if path.is_file() and path.stat().st_size == 0:
-            raise InputError("the file is empty", source=path)
-    try:
-        ds = gdal.OpenEx(str(path), gdal.OF_RASTER | gdal.OF_READONLY)
-    except RuntimeError as exc:
-        raise InputError(f"not a readable raster image (GDAL: {exc})", source=path) from exc
-    if ds is None:  # pragma: no cover - with exceptions on, GDAL raises instead
-        raise InputError("not a readable raster image", source=path)
-    if ds.RasterCount == 0:
-        raise InputError("the file has no raster bands", source=path)
-    if ds.RasterXSize == 0 or ds.RasterYSize == 0:
-        raise InputError("the image is empty (0 pixels)", source=path)
-    return ds
-
-
 def _numpy_dtype_name(gdal: Any, data_type: int) -> str:
     from osgeo import gdal_array
 
@@ -514,8 +472,8 @@ def describe_image(path: str | Path) -> ImageInfo:
         When the file is missing, empty or not a raster image.
     """
     path = Path(path)
-    with _gdal_exceptions() as gdal:
-        ds = _open_raster(gdal, path)
+    with gdal_exceptions() as gdal:
+        ds = open_raster(gdal, path)
         try:
             return _describe(gdal, ds, path)
         finally:
@@ -883,7 +841,7 @@ class _Stack:
         self.datasets: list[Any] = []
         first = None
         for path in paths:
-            ds = _open_raster(gdal, path)
+            ds = open_raster(gdal, path)
             self.datasets.append(ds)
             if first is None:
                 first = (path, ds)
@@ -1243,7 +1201,7 @@ def compute_indices(
     out_dir = Path(out_dir)
     roles = list(dict.fromkeys(role for key in keys for role in (INDICES[key].a, INDICES[key].b)))
 
-    with _gdal_exceptions() as gdal:
+    with gdal_exceptions() as gdal:
         stack = _Stack(gdal, paths)
         try:
             selection = select_bands(sensor, stack.descriptions, roles, band_positions, source=stack.path)
@@ -1466,8 +1424,8 @@ def read_index_samples(
         When the file is unreadable, has no geotransform, or has no band ``band``.
     """
     path = Path(path)
-    with _gdal_exceptions() as gdal:
-        ds = _open_raster(gdal, path)
+    with gdal_exceptions() as gdal:
+        ds = open_raster(gdal, path)
         try:
             if not 1 <= band <= ds.RasterCount:
                 raise InputError(f"there is no band {band} (the file has {ds.RasterCount})", source=path, field="band")

@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 
 from ..common.errors import InputError
+from ..common.gdal import gdal_exceptions
 from ..common.progress import (
     CancelCheck,
     ProgressCallback,
@@ -76,7 +77,6 @@ from .terrain import (
     RasterSpec,
     Surfaces,
     _finish_surfaces,
-    _gdal_exceptions,
     _SurfaceAccumulator,
     _total_points,
 )
@@ -152,7 +152,7 @@ class _OgrFootprints:
         wkt = shapely.to_wkt(geoms, rounding_precision=-1)
         rows = [f'{k + 1},"{text}"' for k, text in enumerate(wkt) if text is not None and not text.endswith("EMPTY")]
         name = f"/vsimem/citytwin_footprints_{uuid.uuid4().hex}.csv"
-        with _gdal_exceptions() as gdal:
+        with gdal_exceptions() as gdal:
             gdal.FileFromMemBuffer(name, ("label,WKT\n" + "\n".join(rows) + "\n").encode("ascii"))
             # The in-memory file lives as long as this object (then it is closed and deleted).
             self._cleanup = weakref.finalize(self, _close_vsimem, name)
@@ -162,7 +162,7 @@ class _OgrFootprints:
     def labels(self, spec: RasterSpec, dtype: Any = np.int32) -> np.ndarray:
         """``(n_rows, n_cols)``: 1 + index of the footprint containing each cell centre, else 0."""
         gdal_types = {np.dtype(np.uint16): "UInt16", np.dtype(np.uint32): "UInt32", np.dtype(np.int32): "Int32"}
-        with _gdal_exceptions() as gdal:
+        with gdal_exceptions() as gdal:
             raster = gdal.GetDriverByName("MEM").Create(
                 "", spec.n_cols, spec.n_rows, 1, gdal.GetDataTypeByName(gdal_types[np.dtype(dtype)])
             )

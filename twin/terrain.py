@@ -44,7 +44,7 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
-from collections.abc import Iterable, Iterator, Sequence, Sized
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..common.errors import InputError
+from ..common.gdal import gdal_exceptions
 from ..common.progress import (
     CancelCheck,
     ProgressCallback,
@@ -307,25 +308,6 @@ class Surfaces:
 
 
 # -- GeoTIFF output -------------------------------------------------------------------
-@contextlib.contextmanager
-def _gdal_exceptions() -> Iterator[Any]:
-    """GDAL and OSR raising exceptions inside the block, the previous state restored after
-    (the switch is process-wide: other plugins may rely on GDAL's return codes)."""
-    from osgeo import gdal, osr
-
-    saved = (gdal.GetUseExceptions(), osr.GetUseExceptions())
-    gdal.UseExceptions()
-    osr.UseExceptions()
-    try:
-        yield gdal
-    finally:
-        # GDAL keeps a stack of error handlers: pop them in reverse order.
-        if not saved[1]:
-            osr.DontUseExceptions()
-        if not saved[0]:
-            gdal.DontUseExceptions()
-
-
 def temp_path_beside(target: Path) -> Path:
     """A hidden temporary name next to ``target`` for an atomic write (write, then ``replace``)."""
     # Same folder as the target, so that os.replace is a rename on one file system.
@@ -338,7 +320,7 @@ def _write_geotiff_file(array: np.ndarray, spec: RasterSpec, crs_wkt: str | None
     array = np.asarray(array)
     if array.shape != spec.shape:
         raise ValueError(f"array shape {array.shape} does not match the grid {spec.shape}")
-    with _gdal_exceptions() as gdal:
+    with gdal_exceptions() as gdal:
         options = ["COMPRESS=LZW", "TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
         ds = gdal.GetDriverByName("GTiff").Create(str(path), spec.n_cols, spec.n_rows, 1, gdal.GDT_Float32, options)
         try:

@@ -93,13 +93,13 @@ def read_inventory(paths, kind: str, bounds=None) -> InventoryGrid:
 
 
 def _read_odiac(paths: list[Path], bounds=None) -> InventoryGrid:
-    from ...layers.imagery import _gdal_exceptions, _open_raster
+    from ...common.gdal import gdal_exceptions, open_raster
 
     total = None
     months = 0
-    with _gdal_exceptions() as gdal:
+    with gdal_exceptions() as gdal:
         for path in paths:
-            ds = _open_raster(gdal, path)
+            ds = open_raster(gdal, path)
             gt = ds.GetGeoTransform()
             if total is None:
                 window = _window(gt, ds.RasterXSize, ds.RasterYSize, bounds)
@@ -140,9 +140,9 @@ def _edgar_factor(units: str, source: Path) -> tuple[str, float | None]:
 
 
 def _read_edgar_netcdf(path: Path, bounds=None) -> InventoryGrid:
-    from ...layers.imagery import _gdal_exceptions
+    from ...common.gdal import gdal_exceptions
 
-    with _gdal_exceptions() as gdal:
+    with gdal_exceptions() as gdal:
         try:
             ds = gdal.OpenEx(str(path), gdal.OF_RASTER | gdal.OF_READONLY)
         except RuntimeError as exc:

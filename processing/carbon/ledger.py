@@ -87,13 +87,13 @@ def raster_grid_sum(
     The raster is read in blocks of rows; its cell centres are transformed to the grid's
     CRS with pyproj when the two differ. Nodata and NaN cells are skipped.
     """
-    from ...layers.imagery import _gdal_exceptions, _open_raster
+    from ...common.gdal import gdal_exceptions, open_raster
 
     source = Path(path)
     sums = np.zeros(grid.n_cells)
     outside = 0.0
-    with _gdal_exceptions() as gdal:
-        ds = _open_raster(gdal, source)
+    with gdal_exceptions() as gdal:
+        ds = open_raster(gdal, source)
         gt = ds.GetGeoTransform()
         if gt[2] or gt[4]:
             raise InputError("rotated rasters are not supported", source)
@@ -275,7 +275,7 @@ def year_over_year(table: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
 # -- files ------------------------------------------------------------------------------
 def write_balance_raster(ledger: Ledger, path: str | Path, crs_wkt: str | None) -> Path:
     """One band per sector and the net (tCO2/yr per cell), band descriptions = column names; atomic."""
-    from ...layers.imagery import _gdal_exceptions
+    from ...common.gdal import gdal_exceptions
     from ...twin.terrain import temp_path_beside
 
     target = Path(path)
@@ -283,7 +283,7 @@ def write_balance_raster(ledger: Ledger, path: str | Path, crs_wkt: str | None) 
     grid = ledger.grid
     bands = ledger.bands()
     try:
-        with _gdal_exceptions() as gdal:
+        with gdal_exceptions() as gdal:
             options = ["COMPRESS=LZW", "TILED=YES", "PREDICTOR=3"]
             ds = gdal.GetDriverByName("GTiff").Create(
                 str(temp), grid.n_cols, grid.n_rows, len(bands), gdal.GDT_Float64, options

@@ -142,7 +142,7 @@ def vegetation_sink_raster(
     is_canceled: CancelCheck = never_canceled,
 ) -> SinkReport:
     """Write the uptake raster (tCO2/yr per cell, float32, nodata -9999) of an NDVI raster."""
-    from ...layers.imagery import _gdal_exceptions, _open_raster
+    from ...common.gdal import gdal_exceptions, open_raster
     from ...twin.terrain import temp_path_beside
 
     if method not in METHODS:
@@ -153,8 +153,8 @@ def vegetation_sink_raster(
     classes = landcover_classes(factors) if method == "landcover" else None
     report = SinkReport(method)
     temp = temp_path_beside(target)
-    with _gdal_exceptions() as gdal:
-        ds = _open_raster(gdal, source)
+    with gdal_exceptions() as gdal:
+        ds = open_raster(gdal, source)
         if not 1 <= band <= ds.RasterCount:
             raise InputError(f"band {band} does not exist (the raster has {ds.RasterCount})", source)
         src_band = ds.GetRasterBand(band)
