@@ -4,27 +4,27 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="832"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="831"/>
         <source>Buildings: heating</source>
         <translation>建筑：供暖</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="833"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="832"/>
         <source>Road traffic</source>
         <translation>道路交通</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="834"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="833"/>
         <source>Vegetation uptake</source>
         <translation>植被吸收</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="835"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="834"/>
         <source>Net</source>
         <translation>净排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="836"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="835"/>
         <source>tCO2/yr</source>
         <translation>tCO2/年</translation>
     </message>
@@ -407,79 +407,79 @@ Give either a base description (TOML or JSON: sources and settings; its settings
 <context>
     <name>BuildingEmissionsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="132"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="131"/>
         <source>Building operational emissions</source>
         <translation>建筑运行碳排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="135"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="134"/>
         <source>carbon,co2,building,energy,electricity,heating,emission factor,floor area</source>
         <translation>carbon,co2,building,energy,electricity,heating,emission factor,floor area,碳排放,建筑,能耗,电力,供暖,排放因子,建筑面积</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="138"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="137"/>
         <source>Operational CO2 of each building, in tCO2/yr. Floor area = footprint area × floors; floors come from the floors field, or from the height (e.g. pc_height_m of 'Building heights from point cloud') ÷ the storey height of the building's use. Electricity = floor area × electricity intensity of the use (kWh/m²/yr) × the regional grid emission factor (kgCO2/kWh; defaults: Ministry of Ecology and Environment and National Bureau of Statistics, 2022: North China 0.6776, national 0.5366, …). Heating = floor area × heating intensity × the heating system's factor (district heat 0.11 tCO2/GJ, gas or coal boilers from IPCC 2006 fuel factors). Uses: residential, office, commercial, public, industrial (Chinese and OSM spellings are recognised). Intensities by use are indicative defaults (order of GB/T 51161-2016): give your own factor table for real accounting.
 Every output row carries the factors used and the table rows they came from (factor_refs). A building with an unknown use, or with neither floors nor height, gets a flag and empty results, never a zero.</source>
         <translation>每栋建筑的运行 CO2 排放（tCO2/年）。建筑面积 = 占地面积 × 层数；层数取自层数字段，或由高度（例如“由点云计算建筑高度”的 pc_height_m）÷ 该用途的层高得到。电力 = 建筑面积 × 该用途的用电强度（kWh/m²/年）× 区域电网排放因子（kgCO2/kWh；默认值：生态环境部、国家统计局 2022 年：华北 0.6776，全国 0.5366，…）。供暖 = 建筑面积 × 供暖强度 × 供暖方式的排放因子（集中供热 0.11 tCO2/GJ，燃气或燃煤锅炉取 IPCC 2006 燃料因子）。用途：住宅、办公、商业、公共、工业（可识别中文和 OSM 写法）。各用途的能耗强度为参考性默认值（量级参照 GB/T 51161-2016）：正式核算请提供自己的因子表。
 每条输出记录都带有所用因子及其在因子表中的来源行（factor_refs）。用途未知、或既无层数又无高度的建筑会被标记，结果为空，绝不记为零。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="155"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="154"/>
         <source>Building footprints</source>
         <translation>建筑轮廓</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="160"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="159"/>
         <source>Use field</source>
         <translation>用途字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="160"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="159"/>
         <source>Floors field</source>
         <translation>层数字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="160"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="159"/>
         <source>Height field (m)</source>
         <translation>高度字段（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="167"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="166"/>
         <source>Power grid region</source>
         <translation>电网区域</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="170"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="169"/>
         <source>Heating system</source>
         <translation>供暖方式</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="174"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="173"/>
         <source>Building emissions</source>
         <translation>建筑排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="179"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="178"/>
         <source>Total tCO2/yr</source>
         <translation>合计 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="180"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="179"/>
         <source>Buildings without a result</source>
         <translation>无结果的建筑</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="196"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="195"/>
         <source>Give a floors field, a height field or both.</source>
         <translation>请给出层数字段、高度字段或两者。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="213"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="212"/>
         <source>{count} building(s) without a result: {reason}</source>
         <translation>{count} 栋建筑无结果：{reason}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="217"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="216"/>
         <source>{n} buildings of &apos;{layer}&apos;: {total:,.1f} tCO2/yr (electricity {elec:,.1f}, heating {heat:,.1f}).</source>
         <translation>图层“{layer}”的 {n} 栋建筑：{total:,.1f} tCO2/年（电力 {elec:,.1f}，供暖 {heat:,.1f}）。</translation>
     </message>
@@ -564,84 +564,84 @@ Without a DTM one is made from the same points in the same pass (ground class 2,
 <context>
     <name>BuildingRiskAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="763"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="738"/>
         <source>Building damage risk from subsidence</source>
         <translation>地面沉降建筑损坏风险</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="766"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="741"/>
         <source>insar,building,damage,risk,angular distortion,tilt,settlement,skempton,bjerrum</source>
         <translation>insar,建筑,损坏,风险,角变形,倾斜,沉降,skempton,bjerrum</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="769"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="744"/>
         <source>For each building footprint, from the PS points on it or within the buffer: settlement (mm, positive downwards) mean and maximum, differential settlement (max − min), rigid-body tilt ω (rad, gradient of the least-squares plane, with its downward azimuth), angular distortion β = max |Δs|/L over pairs of points at least the minimum separation apart (Skempton &amp; MacDonald 1956), β after removing the tilt (Burland &amp; Wroth 1974), and a damage class from β with the limits of Skempton &amp; MacDonald (1956) and Bjerrum (1963): negligible &lt; 1/5000 ≤ very slight &lt; 1/500 ≤ slight (cracking in panel walls) &lt; 1/300 ≤ moderate (structural damage possible) &lt; 1/150 ≤ severe.
 Settlement comes from a field holding either cumulative vertical displacement (mm, up positive, e.g. cum_disp of the fit) or vertical velocity (mm/yr, up positive) multiplied by a number of years. Buildings with too few points are kept with an empty class and a flag. The input layers are not modified; points are taken to the buildings' CRS.</source>
         <translation>对每个建筑轮廓，利用其上或缓冲区内的 PS 点计算：沉降（mm，向下为正）的平均值和最大值、差异沉降（最大 − 最小）、刚体倾斜 ω（rad，最小二乘平面的梯度及其向下方位角）、角变形 β = 相距不小于最小间距的点对中 |Δs|/L 的最大值（Skempton &amp; MacDonald 1956）、扣除倾斜后的 β（Burland &amp; Wroth 1974），以及按 Skempton &amp; MacDonald（1956）和 Bjerrum（1963）限值由 β 得到的损坏等级：可忽略 &lt; 1/5000 ≤ 很轻微 &lt; 1/500 ≤ 轻微（填充墙开裂）&lt; 1/300 ≤ 中等（可能出现结构损坏）&lt; 1/150 ≤ 严重。
 沉降取自一个字段：累计竖向位移（mm，向上为正，如拟合结果的 cum_disp），或竖向速率（mm/年，向上为正）乘以年数。点数过少的建筑保留，等级为空并带标记。输入图层不被修改；点会转换到建筑图层的坐标系。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="784"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="759"/>
         <source>Building footprints</source>
         <translation>建筑轮廓</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="789"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="764"/>
         <source>PS points (vertical)</source>
         <translation>PS 点（竖向）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="794"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="769"/>
         <source>Displacement or velocity field</source>
         <translation>位移或速率字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="804"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="779"/>
         <source>The field holds</source>
         <translation>该字段为</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="804"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="779"/>
         <source>Cumulative vertical displacement (mm, up positive)</source>
         <translation>累计竖向位移（mm，向上为正）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="804"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="779"/>
         <source>Vertical velocity (mm/yr, up positive) × years</source>
         <translation>竖向速率（mm/年，向上为正）× 年数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="816"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="791"/>
         <source>Years (for a velocity)</source>
         <translation>年数（用于速率）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="825"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="800"/>
         <source>Buffer around footprints</source>
         <translation>轮廓缓冲距离</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="825"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="800"/>
         <source>Shortest distance between two points for β</source>
         <translation>计算 β 的两点最小间距</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="830"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="805"/>
         <source>Fewest points per building</source>
         <translation>每栋建筑最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="839"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="814"/>
         <source>Buildings at risk</source>
         <translation>风险建筑</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="844"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="819"/>
         <source>Buildings in class slight or worse</source>
         <translation>轻微及以上等级的建筑数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="879"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="854"/>
         <source>Damage classes: {counts}</source>
         <translation>损坏等级：{counts}</translation>
     </message>
@@ -649,124 +649,124 @@ Settlement comes from a field holding either cumulative vertical displacement (m
 <context>
     <name>CarbonLedgerAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="612"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="611"/>
         <source>Carbon balance grid and district ledger</source>
         <translation>碳收支格网与街道碳账本</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="615"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="614"/>
         <source>carbon,co2,ledger,balance,district,grid,inventory,year over year,xlsx</source>
         <translation>carbon,co2,ledger,balance,district,grid,inventory,year over year,xlsx,碳账本,碳收支,街道,格网,清单,同比</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="633"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="632"/>
         <source>Districts</source>
         <translation>街道（区划）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="638"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="637"/>
         <source>District name field</source>
         <translation>街道名称字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="643"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="642"/>
         <source>Year</source>
         <translation>年份</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="653"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="652"/>
         <source>Building emissions (optional)</source>
         <translation>建筑排放（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="661"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="660"/>
         <source>Traffic emissions (optional)</source>
         <translation>交通排放（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="669"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="668"/>
         <source>Vegetation uptake raster (optional)</source>
         <translation>植被吸收栅格（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="673"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="672"/>
         <source>Ledger table of an earlier year (optional)</source>
         <translation>往年账本表（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="683"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="682"/>
         <source>Carbon balance grid</source>
         <translation>碳收支格网</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="684"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="683"/>
         <source>District ledger</source>
         <translation>街道碳账本</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="689"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="688"/>
         <source>Ledger table</source>
         <translation>账本表</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="692"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="691"/>
         <source>Ledger chart</source>
         <translation>账本图表</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="697"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="696"/>
         <source>Net tCO2/yr</source>
         <translation>净排放 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="697"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="696"/>
         <source>Emissions tCO2/yr</source>
         <translation>排放 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="697"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="696"/>
         <source>Uptake tCO2/yr</source>
         <translation>吸收 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="720"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="719"/>
         <source>Grid: {cols} × {rows} cells of {size:g} m.</source>
         <translation>格网：{cols} × {rows} 个 {size:g} 米格元。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="727"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="726"/>
         <source>Give at least one of: building emissions, traffic emissions, uptake raster.</source>
         <translation>请至少给出以下之一：建筑排放、交通排放、吸收栅格。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="754"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="753"/>
         <source>Carbon ledger {year} (tCO2/yr)</source>
         <translation>{year} 年碳账本（tCO2/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="768"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="767"/>
         <source>Ledger {year}: emissions {e:,.1f}, uptake {u:,.1f}, net {n:,.1f} tCO2/yr.</source>
         <translation>{year} 年账本：排放 {e:,.1f}，吸收 {u:,.1f}，净排放 {n:,.1f} tCO2/年。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="790"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="789"/>
         <source>{n} building(s) of &apos;{layer}&apos; have no emissions (flagged): not in the ledger.</source>
         <translation>图层“{layer}”中有 {n} 栋建筑无排放结果（已标记）：未计入账本。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="821"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="820"/>
         <source>{t:,.1f} tCO2/yr of &apos;{layer}&apos; lie outside the grid of the districts: not in the ledger.</source>
         <translation>图层“{layer}”有 {t:,.1f} tCO2/年位于街道格网之外：未计入账本。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="618"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="617"/>
         <source>Sums each sector onto one grid (cells of the given size in the districts' CRS, snapped to multiples of the cell size like the base grid): building emissions (fields co2_elec_t and co2_heat_t of 'Building operational emissions', at each footprint's centroid), traffic (field co2_t of 'Road-traffic emissions': grid cells at their centre, road lines split along their length) and the vegetation uptake raster (each raster cell to the grid cell of its centre). Net = buildings + traffic − uptake, tCO2/yr.
 Outputs: the balance raster (one band per sector and the net), the districts with their totals (a district holds the grid cells whose centre lies inside it, as QGIS's zonal statistics do; a district holding fewer than two cell centres is reported: use a smaller cell), and the ledger as a CSV or XLSX table (the XLSX lists the factors used), optionally a chart (PNG). Give the ledger table of an earlier year to add the year-over-year change per district.</source>
         <translation>将各部门汇总到同一格网上（在街道图层的坐标系中按给定大小划分格元，并像底座格网一样对齐到格元大小的整数倍）：建筑排放（“建筑运行碳排放”的 co2_elec_t 和 co2_heat_t 字段，按每个轮廓的质心）、交通（“道路交通碳排放”的 co2_t 字段：格元按其中心，道路线按长度拆分）以及植被吸收栅格（每个栅格像元归入其中心所在的格元）。净排放 = 建筑 + 交通 − 吸收，单位 tCO2/年。
 输出：收支栅格（每个部门一个波段，另加净排放）、带合计的街道图层（街道包含中心落在其内的格元，与 QGIS 分区统计规则相同；包含不足两个格元中心的街道会被报告：请用更小的格元），以及 CSV 或 XLSX 账本表（XLSX 列出所用因子），可选图表（PNG）。给出往年的账本表即可增加各街道的同比变化。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="672"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="671"/>
         <source>Grid cell size (m)</source>
         <translation>格网大小（米）</translation>
     </message>
@@ -774,37 +774,37 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>CarbonMessages</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="52"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="51"/>
         <source>Factor table (CSV or TOML; empty: the shipped Chinese defaults)</source>
         <translation>因子表（CSV 或 TOML；留空：使用随插件提供的中国默认值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="67"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="66"/>
         <source>Factor table: {path} ({rows} rows)</source>
         <translation>因子表：{path}（{rows} 行）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="75"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="74"/>
         <source> (indicative)</source>
         <translation>（参考值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="87"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="86"/>
         <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;.</source>
         <translation>图层“{layer}”没有字段“{field}”。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="95"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="94"/>
         <source>Layer &apos;{layer}&apos; has no feature with a geometry.</source>
         <translation>图层“{layer}”没有带几何的要素。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="251"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="250"/>
         <source>Layer &apos;{layer}&apos;, field &apos;{field}&apos;: &apos;{value}&apos; (feature {n}) is not a time.</source>
         <translation>图层“{layer}”，字段“{field}”：“{value}”（第 {n} 个要素）不是时间。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="831"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="830"/>
         <source>Buildings: electricity (scope 2)</source>
         <translation>建筑：电力（范围二）</translation>
     </message>
@@ -1320,57 +1320,57 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>DecomposeLosAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="338"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="313"/>
         <source>Vertical and east-west decomposition</source>
         <translation>竖向与东西向分解</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="341"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="316"/>
         <source>insar,los,ascending,descending,vertical,east,decomposition,egms,l3</source>
         <translation>insar,视线,升轨,降轨,竖向,东向,分解,egms,l3</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="344"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="319"/>
         <source>Combines an ascending and a descending line-of-sight (LOS) velocity layer into vertical (up positive) and east-west (east positive) velocities, in the unit of the inputs (mm/yr). Each ascending point is paired with the nearest descending point within the distance when each is the other's nearest; the result lies at the pair's midpoint. LOS unit vectors come from the EGMS fields los_east / los_north / los_up, else from incidence_angle and track_angle (right-looking SAR: e = −sinθ·cosα, n = sinθ·sinα, u = cosθ). The north-south component is neglected, as is standard for polar-orbit SAR (the LOS is nearly perpendicular to north): a north-south motion adds about los_north·vN to each LOS. Standard deviations are propagated when the inputs have mean_velocity_std or vel_sd.</source>
         <translation>将升轨和降轨视线向（LOS）速率图层合成为竖向（向上为正）和东西向（向东为正）速率，单位与输入相同（mm/年）。在给定距离内，升轨点与最近的降轨点互为最近邻时配对，结果位于点对的中点。LOS 单位向量取自 EGMS 字段 los_east / los_north / los_up，否则由 incidence_angle 和 track_angle 计算（右视 SAR：e = −sinθ·cosα，n = sinθ·sinα，u = cosθ）。按极轨 SAR 的通行做法忽略南北分量（视线几乎垂直于北向）：南北向运动会使每个 LOS 增加约 los_north·vN。输入含 mean_velocity_std 或 vel_sd 时传播标准差。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="356"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="331"/>
         <source>Ascending</source>
         <translation>升轨</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="356"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="331"/>
         <source>Descending</source>
         <translation>降轨</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="360"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="335"/>
         <source>{track} LOS points</source>
         <translation>{track} LOS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="367"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="342"/>
         <source>{track} LOS velocity field (mm/yr)</source>
         <translation>{track} LOS 速率字段（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="377"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="352"/>
         <source>Pairing distance</source>
         <translation>配对距离</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="386"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="361"/>
         <source>Vertical and east-west velocity</source>
         <translation>竖向与东西向速率</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="391"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="366"/>
         <source>Pairs</source>
         <translation>点对数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="414"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="389"/>
         <source>Layer &apos;{layer}&apos; has neither los_east/los_up nor incidence_angle/track_angle fields: the line-of-sight direction is unknown.</source>
         <translation>图层“{layer}”既没有 los_east/los_up 字段，也没有 incidence_angle/track_angle 字段：视线方向未知。</translation>
     </message>
@@ -1622,122 +1622,135 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>FitTimeSeriesAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="171"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="146"/>
         <source>Fit displacement time series</source>
         <translation>拟合位移时间序列</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="174"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="149"/>
         <source>insar,ps,egms,velocity,acceleration,seasonal,time series,subsidence,mintpy</source>
         <translation>insar,ps,egms,速率,加速度,季节性,时间序列,沉降,mintpy</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="177"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="152"/>
         <source>Fits each persistent scatterer's displacement series by least squares: offset, velocity (mm/yr), acceleration (mm/yr², k! convention: d = c + v·t + a·t²/2), annual and semi-annual terms (amplitude in mm and phase in degrees of A·cos(2πkτ − φ), τ from 1 January) and steps at the given dates (mm). Per point: each coefficient and its standard deviation from the residual variance (σ² = eᵀe/(N − P), C = σ²(GᵀG)⁻¹), the RMSE, the number of epochs used and the modelled cumulative displacement over the period. Missing epochs are skipped per point; a point with too few epochs gets a fit_flag.
 Input: an EGMS CSV (YYYYMMDD columns) or a point layer with D_YYYYMMDD / DYYYYMMDD / YYYYMMDD fields, displacements in the chosen unit. Optional reference: the series are re-referenced to the mean of the points within the radius of the reference point (radius 0: the nearest point). The file is read and written in chunks, so a whole city fits in memory.</source>
         <translation>用最小二乘拟合每个永久散射体的位移序列：偏移、速率（mm/年）、加速度（mm/年²，k! 约定：d = c + v·t + a·t²/2）、年周期和半年周期项（A·cos(2πkτ − φ) 的振幅（mm）和相位（度），τ 从 1 月 1 日起算）以及指定日期的阶跃（mm）。每个点输出：各系数及由残差方差得到的标准差（σ² = eᵀe/(N − P)，C = σ²(GᵀG)⁻¹）、RMSE、所用期数和模型在整个时段的累计位移。缺失的期次按点跳过；期数过少的点给出 fit_flag。
 输入：EGMS CSV（YYYYMMDD 列）或带 D_YYYYMMDD / DYYYYMMDD / YYYYMMDD 字段的点图层，位移单位可选。可选参考：将序列改为相对参考点半径内各点平均值的序列（半径 0：最近的点）。文件分块读写，整个城市也能放进内存。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="191"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="166"/>
         <source>PS points or EGMS CSV</source>
         <translation>PS 点或 EGMS CSV</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="196"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="171"/>
         <source>Displacement unit of the input</source>
         <translation>输入位移单位</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="174"/>
         <source>Velocity</source>
         <translation>速率</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="174"/>
         <source>Acceleration</source>
         <translation>加速度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="174"/>
         <source>Annual seasonal term</source>
         <translation>年周期项</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="199"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="174"/>
         <source>Semi-annual seasonal term</source>
         <translation>半年周期项</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="206"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="181"/>
         <source>Steps at dates (YYYY-MM-DD, comma separated)</source>
         <translation>阶跃日期（YYYY-MM-DD，逗号分隔）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="211"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="186"/>
         <source>Reference (stable) point</source>
         <translation>参考（稳定）点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="214"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="189"/>
         <source>Reference radius in metres (0 = the nearest point)</source>
         <translation>参考半径（米，0 = 最近的点）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="223"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="198"/>
         <source>Write the series as D_YYYYMMDD fields (for the plot)</source>
         <translation>将序列写为 D_YYYYMMDD 字段（用于绘图）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="228"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="203"/>
         <source>CRS of a CSV without latitude/longitude</source>
         <translation>无经纬度 CSV 的坐标参考系</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="233"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="208"/>
         <source>Fitted PS points</source>
         <translation>拟合后的 PS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="238"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="213"/>
         <source>Points fitted</source>
         <translation>已拟合点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="256"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="231"/>
         <source>Layer &apos;{layer}&apos; has no date fields (YYYYMMDD, D_YYYYMMDD or DYYYYMMDD) holding displacements.</source>
         <translation>图层“{layer}”没有存放位移的日期字段（YYYYMMDD、D_YYYYMMDD 或 DYYYYMMDD）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="271"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="246"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="289"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="264"/>
         <source>{count} point(s) not fitted: {reason}</source>
         <translation>{count} 个点未拟合：{reason}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="290"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="265"/>
         <source>{fitted} of {points} points fitted over {dates} dates.</source>
         <translation>{points} 个点中 {fitted} 个已拟合，共 {dates} 期。</translation>
     </message>
 </context>
 <context>
+    <name>FrameMessages</name>
+    <message>
+        <location filename="../processing/qgis_frames.py" line="201"/>
+        <source>Layer &apos;{layer}&apos; has no CRS: assign one (distances are in metres).</source>
+        <translation>图层“{layer}”没有坐标参考系：请先指定（距离以米为单位）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/qgis_frames.py" line="213"/>
+        <source>{layer} is in geographic coordinates; distances are computed in {crs}.</source>
+        <translation>{layer} 为地理坐标；距离在 {crs} 中计算。</translation>
+    </message>
+</context>
+<context>
     <name>HotspotsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="601"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="576"/>
         <source>Subsidence hotspots</source>
         <translation>沉降热点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="604"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="579"/>
         <source>insar,hotspot,getis,ord,gi*,fdr,ada,cluster,subsidence</source>
         <translation>insar,热点,getis,ord,gi*,fdr,ada,聚集,沉降</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="607"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="582"/>
         <source>Finds significant clusters of moving PS points.
 • Getis-Ord Gi* (Ord &amp; Getis 1995) with binary distance-band weights including the point itself; two-sided p-values corrected for multiple testing by the Benjamini-Hochberg false discovery rate; significant points of the same sign linked within the band form a cluster.
 • ADA (active deformation areas, Barra et al. 2017): points moving faster than k·σ, σ the robust spread of the velocities (1.4826·MAD), linked within the band.
@@ -1748,77 +1761,77 @@ Clusters with at least the minimum number of points become polygons (the points 
 点数不少于最小值的聚集区生成多边形（各点以半个距离带缓冲），带点数、平均 / 最小 / 最大速率（mm/年）和面积（m²）。距离带为 0 时由数据确定（每点约 8 个邻点的距离），写入日志。Gi* 将每个邻域与图层均值比较：大多数点沉降时，稳定地面会形成“抬升”（相对较高）聚集区，因此默认只保留沉降聚集区。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="622"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="597"/>
         <source>PS points</source>
         <translation>PS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="627"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="602"/>
         <source>Velocity field (mm/yr)</source>
         <translation>速率字段（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="637"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="612"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="637"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="612"/>
         <source>Getis-Ord Gi* with false discovery rate</source>
         <translation>Getis-Ord Gi*（错误发现率校正）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="637"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="612"/>
         <source>Active deformation areas (k·σ)</source>
         <translation>活动形变区（k·σ）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="646"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="621"/>
         <source>Neighbourhood distance (0 = automatic)</source>
         <translation>邻域距离（0 = 自动）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="651"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="626"/>
         <source>False discovery rate (Gi*)</source>
         <translation>错误发现率（Gi*）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="661"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="636"/>
         <source>Stability threshold in σ (ADA)</source>
         <translation>稳定阈值（σ 的倍数，ADA）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="670"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="645"/>
         <source>Fewest points per cluster</source>
         <translation>每个聚集区最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="679"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="654"/>
         <source>Clusters to keep</source>
         <translation>保留的聚集区</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="679"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="654"/>
         <source>Subsiding only</source>
         <translation>仅沉降</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="679"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="654"/>
         <source>Subsiding and uplifting</source>
         <translation>沉降和抬升</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="688"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="663"/>
         <source>Hotspots</source>
         <translation>热点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="693"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="668"/>
         <source>Points with statistics</source>
         <translation>带统计量的点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="702"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="677"/>
         <source>Clusters</source>
         <translation>聚集区数</translation>
     </message>
@@ -2284,62 +2297,62 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 <context>
     <name>RateSurfaceAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="486"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="461"/>
         <source>Subsidence rate surface</source>
         <translation>沉降速率面</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="489"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="464"/>
         <source>insar,velocity,raster,interpolation,idw,subsidence,rate</source>
         <translation>insar,速率,栅格,插值,idw,沉降,速率面</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="492"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="467"/>
         <source>Interpolates point velocities (mm/yr) to a raster by inverse distance weighting with a search radius (Shepard 1968; as GDAL's invdistnn): each cell takes Σwᵢvᵢ/Σwᵢ, wᵢ = 1/dᵢᵖ, over at most the maximum number of nearest points within the radius. Cells with fewer than the minimum number of points in their search circle stay nodata (−9999): the surface is masked where points are too sparse instead of being extrapolated. Float32 GeoTIFF in the points' CRS (a projected one: geographic inputs are computed in their UTM zone).</source>
         <translation>用带搜索半径的反距离加权（Shepard 1968；同 GDAL 的 invdistnn）将点速率（mm/年）插值为栅格：每个像元取半径内最多若干个最近点的 Σwᵢvᵢ/Σwᵢ，wᵢ = 1/dᵢᵖ。搜索圆内点数少于最小值的像元为无数据（−9999）：点过稀处掩膜而不外推。输出为点坐标系下的 Float32 GeoTIFF（须为投影坐标系：地理坐标输入在其 UTM 带中计算）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="502"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="477"/>
         <source>PS points</source>
         <translation>PS 点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="507"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="482"/>
         <source>Velocity field (mm/yr)</source>
         <translation>速率字段（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="517"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="492"/>
         <source>Cell size</source>
         <translation>像元大小</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="517"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="492"/>
         <source>Search radius</source>
         <translation>搜索半径</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="526"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="501"/>
         <source>Power</source>
         <translation>幂次</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="531"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="506"/>
         <source>Fewest points in the search circle</source>
         <translation>搜索圆内最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="540"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="515"/>
         <source>Most points used</source>
         <translation>最多使用点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="545"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="520"/>
         <source>Rate surface (mm/yr)</source>
         <translation>速率面（mm/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="571"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="546"/>
         <source>{cells} cells, {masked} masked (too few points within the radius).</source>
         <translation>{cells} 个像元，{masked} 个被掩膜（半径内点数过少）。</translation>
     </message>
@@ -2347,104 +2360,104 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 <context>
     <name>ReconcileInventoryAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="862"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="861"/>
         <source>Reconcile with a gridded inventory (ODIAC / EDGAR)</source>
         <translation>与格网化排放清单对比（ODIAC / EDGAR）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="865"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="864"/>
         <source>carbon,co2,odiac,edgar,inventory,reconcile,compare,netcdf</source>
         <translation>carbon,co2,odiac,edgar,inventory,reconcile,compare,netcdf,碳排放,清单,对比,核对</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="868"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="867"/>
         <source>Compares the district ledger with a gridded inventory. ODIAC: GeoTIFF of tonne C per cell per month (one band per month; the months given are summed, fewer than 12 are scaled to a year); EDGAR: NetCDF whose 'units' attribute is read (Tonnes or kg per cell per year, or a flux in kg m-2 s-1 × cell area × 365 days) or EDGAR's text format (lat;lon;emission in tons). Carbon becomes CO2 × 44/12. Each district receives each inventory cell's value in proportion to the cell's area inside it (equal-area projection).
 Choose what our estimate includes so that the scopes match: inventories place electricity emissions at the power plants (scope 1), the ledger's building electricity is scope 2. Compare a sector file (e.g. EDGAR road transport) with the matching sector only. Output per district: ours_t, inventory_t, difference_t, ratio and the share of the district the inventory covers.</source>
         <translation>将街道碳账本与格网化排放清单对比。ODIAC：每格元每月吨碳的 GeoTIFF（每月一个波段；给出的月份相加，不足 12 个月则折算为全年）；EDGAR：读取 'units' 属性的 NetCDF（每格元每年吨或千克，或 kg m-2 s-1 通量 × 格元面积 × 365 天），或 EDGAR 文本格式（lat;lon;emission，单位吨）。碳按 × 44/12 换算为 CO2。每个街道按清单格元落在其内的面积比例分得该格元的数值（等积投影）。
 请选择我方估算所含部分，使范围一致：清单把电力排放记在电厂（范围一），而账本中的建筑用电属于范围二。部门文件（例如 EDGAR 道路交通）只与对应部门比较。每个街道的输出：ours_t、inventory_t、difference_t、ratio 以及清单覆盖该街道的比例。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="882"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="881"/>
         <source>District ledger</source>
         <translation>街道碳账本</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="887"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="886"/>
         <source>District name field</source>
         <translation>街道名称字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="892"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="891"/>
         <source>Inventory file</source>
         <translation>清单文件</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="899"/>
         <source>Inventory</source>
         <translation>清单</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>Our estimate includes</source>
         <translation>我方估算包含</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>Direct emissions: heating + traffic (scope 1)</source>
         <translation>直接排放：供暖 + 交通（范围一）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>All emissions: electricity + heating + traffic</source>
         <translation>全部排放：电力 + 供暖 + 交通</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>Traffic only</source>
         <translation>仅交通</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>Building heating only</source>
         <translation>仅建筑供暖</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="901"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="900"/>
         <source>Buildings: electricity + heating</source>
         <translation>建筑：电力 + 供暖</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="916"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="915"/>
         <source>Reconciliation</source>
         <translation>对比结果</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="921"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="920"/>
         <source>Reconciliation table</source>
         <translation>对比表</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="930"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="929"/>
         <source>Ours / inventory, all districts</source>
         <translation>我方 / 清单（全部街道）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="946"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="945"/>
         <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;: run the ledger with that sector, or compare another.</source>
         <translation>图层“{layer}”没有字段“{field}”：请带上该部门重新计算账本，或选择其他对比项。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="962"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="961"/>
         <source>Ours = {columns}; inventory: {label}.</source>
         <translation>我方 = {columns}；清单：{label}。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="967"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="966"/>
         <source>{n} district(s) only partly covered by the inventory.</source>
         <translation>{n} 个街道仅部分被清单覆盖。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="978"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="977"/>
         <source>All districts: ours / inventory = {ratio:.2f}.</source>
         <translation>全部街道：我方 / 清单 = {ratio:.2f}。</translation>
     </message>
@@ -2618,24 +2631,14 @@ Choose what our estimate includes so that the scopes match: inventories place el
 <context>
     <name>SubsidenceMessages</name>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="68"/>
-        <source>Layer &apos;{layer}&apos; has no CRS: assign one (distances are in metres).</source>
-        <translation>图层“{layer}”没有坐标参考系：请先指定（距离以米为单位）。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="125"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="113"/>
         <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;.</source>
         <translation>图层“{layer}”没有字段“{field}”。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="107"/>
+        <location filename="../processing/algorithms/subsidence_algorithms.py" line="95"/>
         <source>Layer &apos;{layer}&apos; has no point with a geometry.</source>
         <translation>图层“{layer}”没有带几何的点。</translation>
-    </message>
-    <message>
-        <location filename="../processing/algorithms/subsidence_algorithms.py" line="135"/>
-        <source>{layer} is in geographic coordinates; distances are computed in {crs}.</source>
-        <translation>{layer} 为地理坐标；距离在 {crs} 中计算。</translation>
     </message>
 </context>
 <context>
@@ -2866,114 +2869,114 @@ Choose what our estimate includes so that the scopes match: inventories place el
 <context>
     <name>TrafficEmissionsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="281"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="280"/>
         <source>Road-traffic emissions from GNSS trajectories</source>
         <translation>基于 GNSS 轨迹的道路交通碳排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="284"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="283"/>
         <source>carbon,co2,traffic,gnss,trajectory,copert,emep,speed,aadt,road</source>
         <translation>carbon,co2,traffic,gnss,trajectory,copert,emep,speed,aadt,road,碳排放,交通,轨迹,北斗,车速,道路</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="287"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="286"/>
         <source>Speeds from consecutive GNSS fixes of each track (distance ÷ time between fixes). Segments where time goes backwards or repeats, across a gap longer than the gap limit, or faster than the plausible maximum (a position jump) are excluded and counted in the log; slower than the stop speed is a stop (no distance driven). The CO2 emission factor is the EMEP/EEA (COPERT) speed function EF(v) = (αv² + βv + γ + δ/v)/(εv² + ζv + η)·(1 − RF) g/km, v in km/h clamped to each vehicle class's [vmin, vmax], averaged over the fleet shares (e.g. 'passenger_car_petrol:0.8, bus_diesel:0.2'; empty: the table's fleet_share rows). The shipped coefficients are indicative: replace them by the guidebook's.
 Without a road layer: probe emissions × expansion factor (fleet vehicle-km per probe vehicle-km in a year) summed on a grid of the cell size, tCO2/yr per cell. With a road layer and its AADT field: per road, EF(space-mean speed of the probes snapped to it) × length × AADT × 365, tCO2/yr; roads without probes take the default speed (flagged) or stay empty.</source>
         <translation>由每条轨迹相邻 GNSS 定位点计算车速（两点距离 ÷ 时间差）。时间倒退或重复、间隔超过上限、或快于合理最大值（位置跳变）的路段被剔除并在日志中计数；低于停车速度的视为停车（未行驶距离）。CO2 排放因子采用 EMEP/EEA（COPERT）速度函数 EF(v) = (αv² + βv + γ + δ/v)/(εv² + ζv + η)·(1 − RF) g/km，v 以 km/h 计并限制在各车型的 [vmin, vmax] 内，再按车队构成加权（例如 'passenger_car_petrol:0.8, bus_diesel:0.2'；留空：使用因子表的 fleet_share 行）。随插件提供的系数为参考值：请替换为指南中的系数。
 无道路图层时：探测车排放 × 扩样系数（每探测车公里对应的全年车队车公里），按格元大小汇总到格网，单位每格元 tCO2/年。有道路图层及其 AADT 字段时：每条道路按 EF（吸附到该道路的探测车空间平均车速）× 长度 × AADT × 365 计算，单位 tCO2/年；无探测数据的道路采用默认车速（并标记）或留空。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="302"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="301"/>
         <source>GNSS fixes</source>
         <translation>GNSS 定位点</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="307"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="306"/>
         <source>Time field</source>
         <translation>时间字段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="310"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="309"/>
         <source>Track field (vehicle or trip id)</source>
         <translation>轨迹字段（车辆或行程编号）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="315"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="314"/>
         <source>Fleet shares (class:share, …)</source>
         <translation>车队构成（车型:比例, …）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="318"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="317"/>
         <source>Expansion factor (fleet vehicle-km per probe vehicle-km per year)</source>
         <translation>扩样系数（每探测车公里对应的全年车队车公里）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="327"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="326"/>
         <source>Road lines (optional)</source>
         <translation>道路线（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="332"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="331"/>
         <source>AADT field (vehicles/day)</source>
         <translation>AADT 字段（辆/日）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="343"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="342"/>
         <source>Speed on roads without probes (km/h; empty: leave them empty)</source>
         <translation>无探测数据道路的车速（km/h；留空：结果留空）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="354"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="353"/>
         <source>Stop below (km/h)</source>
         <translation>停车速度阈值（km/h）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="354"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="353"/>
         <source>Position jump above (km/h)</source>
         <translation>位置跳变阈值（km/h）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="354"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="353"/>
         <source>Longest gap between fixes (s)</source>
         <translation>定位点最大间隔（秒）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="365"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="364"/>
         <source>Traffic emissions</source>
         <translation>交通排放</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="366"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="365"/>
         <source>Total tCO2/yr</source>
         <translation>合计 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="389"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="388"/>
         <source>Fleet shares: {error}</source>
         <translation>车队构成：{error}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="405"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="404"/>
         <source>Fleet: {fleet}</source>
         <translation>车队：{fleet}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="438"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="437"/>
         <source>Traffic: {total:,.1f} tCO2/yr.</source>
         <translation>交通：{total:,.1f} tCO2/年。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="466"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="465"/>
         <source>{count} road(s) flagged (no probe speed or no AADT).</source>
         <translation>{count} 条道路被标记（无探测车速或无 AADT）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="342"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="341"/>
         <source>Snap distance to roads (m)</source>
         <translation>吸附到道路的距离（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="353"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="352"/>
         <source>Grid cell size (m)</source>
         <translation>格网大小（米）</translation>
     </message>
@@ -2981,17 +2984,17 @@ Without a road layer: probe emissions × expansion factor (fleet vehicle-km per 
 <context>
     <name>VegetationSinkAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="487"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="486"/>
         <source>Vegetation carbon sink from NDVI</source>
         <translation>基于 NDVI 的植被碳汇</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="490"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="489"/>
         <source>carbon,co2,sink,uptake,ndvi,casa,npp,vegetation,light use efficiency</source>
         <translation>carbon,co2,sink,uptake,ndvi,casa,npp,vegetation,light use efficiency,碳汇,植被,光能利用率,净初级生产力</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="493"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="492"/>
         <source>CO2 uptake per cell (tCO2/yr) from an NDVI raster.
 CASA (Potter et al. 1993): FPAR linear in NDVI between the table's ndvi_min and ndvi_max (clamped to FPAR 0.001–0.95), APAR = solar radiation × 0.5 × FPAR (MJ/m²/yr), NPP = APAR × ε_max (0.389 gC/MJ) × stress (the temperature and water scalars as one annual value; 1 = potential), uptake = NPP × cell area × 44/12. Soil respiration is not subtracted: the result is an upper bound of the net uptake.
 Land cover: NDVI classes (sealed or water, grass or shrub, trees) with an uptake per hectare each (trees: 0.28 kgC/m²/yr, Nowak et al. 2013).
@@ -3002,57 +3005,57 @@ CASA（Potter 等，1993）：FPAR 在因子表的 ndvi_min 与 ndvi_max 之间�
 NDVI 超出 [−1, 1] 视为无效：这些像元设为无数据并计数；看起来经过缩放（例如 × 10000）的栅格会被拒绝，并提示应设的缩放系数。像元面积由栅格坐标系计算（经纬度按球面）。分块读写：栅格大小不限。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="507"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="506"/>
         <source>NDVI raster</source>
         <translation>NDVI 栅格</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="508"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="507"/>
         <source>Band</source>
         <translation>波段</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="513"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="512"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="513"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="512"/>
         <source>CASA light-use efficiency</source>
         <translation>CASA 光能利用率模型</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="513"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="512"/>
         <source>Land-cover factors</source>
         <translation>土地覆盖因子</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="522"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="521"/>
         <source>NDVI scale factor</source>
         <translation>NDVI 缩放系数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="527"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="526"/>
         <source>Annual solar radiation (MJ/m²/yr; empty: the table's Beijing value)</source>
         <translation>年太阳总辐射（MJ/m²/年；留空：使用因子表中的北京值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="527"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="526"/>
         <source>CASA stress scalar (empty: the table&apos;s value)</source>
         <translation>CASA 胁迫系数（留空：使用因子表中的值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="537"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="536"/>
         <source>CO2 uptake (tCO2/yr per cell)</source>
         <translation>CO2 吸收量（每像元 tCO2/年）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="540"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="539"/>
         <source>Total uptake tCO2/yr</source>
         <translation>合计吸收 tCO2/年</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/carbon_algorithms.py" line="571"/>
+        <location filename="../processing/algorithms/carbon_algorithms.py" line="570"/>
         <source>{n} cells with NDVI outside [-1, 1] set to nodata.</source>
         <translation>{n} 个像元的 NDVI 超出 [-1, 1]，已设为无数据。</translation>
     </message>

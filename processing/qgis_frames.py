@@ -182,3 +182,38 @@ def _from_qt(value):
     if isinstance(value, QDate):
         return value.toPyDate()
     return value
+
+
+class FrameMessages:
+    """Translation context of this module's functions (pylupdate5 files ``FrameMessages.tr`` strings under it)."""
+
+    @staticmethod
+    def tr(text: str) -> str:
+        from qgis.PyQt.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("FrameMessages", text)
+
+
+def require_crs(source):
+    """The source's CRS; a clear error naming the layer when it has none (distances need metres)."""
+    crs = source.sourceCrs()
+    if not crs.isValid():
+        raise QgsProcessingException(
+            FrameMessages.tr("Layer '{layer}' has no CRS: assign one (distances are in metres).").format(
+                layer=source.sourceName()
+            )
+        )
+    return crs
+
+
+def projected(frame, label: str, feedback):
+    """``frame`` in a projected CRS: as it is, or in the UTM zone of its centre (said in the log)."""
+    if frame.crs is not None and frame.crs.is_geographic:
+        utm = frame.estimate_utm_crs()
+        feedback.pushInfo(
+            FrameMessages.tr("{layer} is in geographic coordinates; distances are computed in {crs}.").format(
+                layer=label, crs=utm.name
+            )
+        )
+        return frame.to_crs(utm)
+    return frame

@@ -31,8 +31,7 @@ from qgis.core import (
 
 from ...common.errors import Canceled
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
-from ..qgis_frames import source_to_frame, style_on_load, write_frame
-from .subsidence_algorithms import _projected, _require_crs
+from ..qgis_frames import projected, require_crs, source_to_frame, style_on_load, write_frame
 
 _CORE = ("numpy", "pandas", "geopandas", "shapely", "pyproj")
 _FACTOR_FILTER = "Factor tables (*.csv *.toml)"
@@ -81,7 +80,7 @@ def _frame(algorithm, parameters, name, context, feedback, fields=None):
     source = algorithm.parameterAsSource(parameters, name, context)
     if source is None:
         raise QgsProcessingException(algorithm.invalidSourceError(parameters, name))
-    _require_crs(source)
+    require_crs(source)
     missing = [f for f in (fields or []) if f and source.fields().indexOf(f) < 0]
     if missing:
         raise QgsProcessingException(
@@ -95,7 +94,7 @@ def _frame(algorithm, parameters, name, context, feedback, fields=None):
         raise QgsProcessingException(
             CarbonMessages.tr("Layer '{layer}' has no feature with a geometry.").format(layer=source.sourceName())
         )
-    return _projected(frame, source.sourceName(), feedback), source.sourceName()
+    return projected(frame, source.sourceName(), feedback), source.sourceName()
 
 
 def _metres(name: str, label: str, default: float, minimum: float) -> QgsProcessingParameterNumber:

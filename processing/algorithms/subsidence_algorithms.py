@@ -34,7 +34,7 @@ from qgis.core import (
 )
 
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
-from ..qgis_frames import source_to_frame, style_on_load, write_frame
+from ..qgis_frames import projected, require_crs, source_to_frame, style_on_load, write_frame
 
 _CORE = ("numpy", "scipy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio")
 
@@ -61,18 +61,6 @@ class SubsidenceMessages:
         return QCoreApplication.translate("SubsidenceMessages", text)
 
 
-def _require_crs(source):
-    """The source's CRS; a clear error naming the layer when it has none (distances need metres)."""
-    crs = source.sourceCrs()
-    if not crs.isValid():
-        raise QgsProcessingException(
-            SubsidenceMessages.tr("Layer '{layer}' has no CRS: assign one (distances are in metres).").format(
-                layer=source.sourceName()
-            )
-        )
-    return crs
-
-
 def _read_points(algorithm, parameters, name: str, context, fields: list[str], feedback):
     """GeoDataFrame of a point parameter with ``fields`` (pyogrio for files, features otherwise)."""
     import geopandas as gpd
@@ -94,7 +82,7 @@ def _read_points(algorithm, parameters, name: str, context, fields: list[str], f
                 layer=source.sourceName(), field=missing[0]
             )
         )
-    crs = _require_crs(source)
+    crs = require_crs(source)
     if found is not None:
         import pyogrio
 
@@ -126,19 +114,6 @@ def _read_egms_points(path: str, fields: list[str], feedback):
             SubsidenceMessages.tr("Layer '{layer}' has no field '{field}'.").format(layer=path, field=missing[0])
         )
     return points[[*fields, points.geometry.name]], Path(path).stem
-
-
-def _projected(frame, label: str, feedback):
-    """``frame`` in a projected CRS: as it is, or in the UTM zone of its centre (said in the log)."""
-    if frame.crs is not None and frame.crs.is_geographic:
-        utm = frame.estimate_utm_crs()
-        feedback.pushInfo(
-            SubsidenceMessages.tr("{layer} is in geographic coordinates; distances are computed in {crs}.").format(
-                layer=label, crs=utm.name
-            )
-        )
-        return frame.to_crs(utm)
-    return frame
 
 
 class _SubsidenceAlgorithm(CityTwinAlgorithm):
@@ -419,7 +394,7 @@ class DecomposeLosAlgorithm(_SubsidenceAlgorithm):
             )
         sd = next((n for n in ("mean_velocity_std", "vel_sd") if n in names), None)
         frame, label = _read_points(self, parameters, layer_name, context, [velocity, *los, sd], feedback)
-        frame = frame.to_crs(crs) if crs is not None else _projected(frame, label, feedback)
+        frame = frame.to_crs(crs) if crs is not None else projected(frame, label, feedback)
         values = {name: frame[name].to_numpy(dtype=np.float64) for name in (velocity, *los) if name}
         if "los_east" in values:
             east, up, north = values["los_east"], values["los_up"], values.get("los_north")
@@ -554,7 +529,7 @@ class RateSurfaceAlgorithm(_SubsidenceAlgorithm):
 
         field = self.parameterAsString(parameters, self.FIELD, context) or "vel"
         frame, label = _read_points(self, parameters, self.INPUT, context, [field], feedback)
-        frame = _projected(frame, label, feedback)
+        frame = projected(frame, label, feedback)
         surface = idw_surface(
             frame.geometry.x.to_numpy(),
             frame.geometry.y.to_numpy(),
@@ -711,7 +686,7 @@ class HotspotsAlgorithm(_SubsidenceAlgorithm):
 
         field = self.parameterAsString(parameters, self.FIELD, context) or "vel"
         frame, label = _read_points(self, parameters, self.INPUT, context, [field], feedback)
-        frame = _projected(frame, label, feedback)
+        frame = projected(frame, label, feedback)
         band = self.parameterAsDouble(parameters, self.BAND, context)
         result = find_hotspots(
             frame.geometry.x.to_numpy(),
@@ -853,9 +828,9 @@ class BuildingRiskAlgorithm(_SubsidenceAlgorithm):
         buildings_source = self.parameterAsSource(parameters, self.BUILDINGS, context)
         if buildings_source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.BUILDINGS))
-        _require_crs(buildings_source)
+        require_crs(buildings_source)
         buildings = source_to_frame(buildings_source, None, feedback)
-        buildings = _projected(buildings, buildings_source.sourceName(), feedback)
+        buildings = projected(buildings, buildings_source.sourceName(), feedback)
         field = self.parameterAsString(parameters, self.FIELD, context) or "cum_disp"
         points, _ = _read_points(self, parameters, self.POINTS, context, [field], feedback)
         points = points.to_crs(buildings.crs)
