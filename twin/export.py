@@ -154,7 +154,13 @@ FLOAT, UNSIGNED_BYTE, UNSIGNED_INT = 5126, 5121, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 POINTS, LINES, TRIANGLES = 0, 1, 4
 _COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
-_DTYPES = {FLOAT: np.dtype("<f4"), UNSIGNED_BYTE: np.dtype("u1"), UNSIGNED_INT: np.dtype("<u4"), 5123: np.dtype("<u2")}
+UNSIGNED_SHORT = 5123
+_DTYPES = {
+    FLOAT: np.dtype("<f4"),
+    UNSIGNED_BYTE: np.dtype("u1"),
+    UNSIGNED_SHORT: np.dtype("<u2"),
+    UNSIGNED_INT: np.dtype("<u4"),
+}
 
 
 def enu_to_gltf(xyz: np.ndarray) -> np.ndarray:
@@ -180,7 +186,7 @@ def _srgb_to_linear(colour: str) -> list[float]:
     return [round(float(v), 6) for v in linear]
 
 
-class _GlbBuilder:
+class GlbBuilder:
     """Accumulates accessors (one bufferView each, 4-byte aligned) and glTF objects."""
 
     def __init__(self) -> None:
@@ -202,24 +208,26 @@ class _GlbBuilder:
         target: int | None,
         normalized: bool = False,
         min_max: bool = False,
+        stride: int | None = None,
     ) -> int:
+        """Add ``array`` as an accessor in a bufferView of its own; returns the accessor index.
+
+        ``stride``: store each element in ``stride`` bytes (zero padded) with that
+        ``byteStride``. Vertex attributes must start every element on a 4-byte boundary,
+        so a one-byte or two-byte scalar attribute needs ``stride=4``.
+        """
         array = np.ascontiguousarray(array, dtype=_DTYPES[component_type])
-        # Every bufferView starts on a 4-byte boundary (glTF requires the accessor offset
-        # to be a multiple of the component size; 4 suits all of them).
-        pad = -self.length % 4
-        if pad:
-            self.parts.append(b"\0" * pad)
-            self.length += pad
-        data = array.tobytes()
-        view: dict[str, Any] = {"buffer": 0, "byteOffset": self.length, "byteLength": len(data)}
-        if target is not None:
-            view["target"] = target
-        self.parts.append(data)
-        self.length += len(data)
-        self.doc["bufferViews"].append(view)
         count = array.shape[0]
+        if stride is not None:
+            element = array.reshape(count, -1)
+            padded = np.zeros((count, stride), dtype=np.uint8)
+            padded[:, : element.itemsize * element.shape[1]] = element.view(np.uint8).reshape(count, -1)
+            data = padded.tobytes()
+        else:
+            data = array.tobytes()
+        index = self.view(data, target=target, stride=stride)
         acc: dict[str, Any] = {
-            "bufferView": len(self.doc["bufferViews"]) - 1,
+            "bufferView": index,
             "byteOffset": 0,
             "componentType": component_type,
             "count": int(count),
@@ -235,6 +243,27 @@ class _GlbBuilder:
             acc["max"] = [float(v) for v in shaped.max(axis=0)]
         self.doc["accessors"].append(acc)
         return len(self.doc["accessors"]) - 1
+
+    def view(self, data: bytes, target: int | None = None, stride: int | None = None, align: int = 4) -> int:
+        """Add raw bytes as a bufferView starting on an ``align``-byte boundary; returns its index.
+
+        Every bufferView starts at least on a 4-byte boundary (glTF requires the accessor
+        offset to be a multiple of the component size; 4 suits all of them);
+        EXT_structural_metadata wants 8 for property tables.
+        """
+        pad = -self.length % align
+        if pad:
+            self.parts.append(b"\0" * pad)
+            self.length += pad
+        view: dict[str, Any] = {"buffer": 0, "byteOffset": self.length, "byteLength": len(data)}
+        if stride is not None:
+            view["byteStride"] = stride
+        if target is not None:
+            view["target"] = target
+        self.parts.append(data)
+        self.length += len(data)
+        self.doc["bufferViews"].append(view)
+        return len(self.doc["bufferViews"]) - 1
 
     def material(self, name: str, colour: str, opacity: float = 1.0, double_sided: bool = False) -> int:
         material: dict[str, Any] = {
@@ -257,9 +286,14 @@ class _GlbBuilder:
         self.doc["nodes"].append({"name": name, "mesh": len(self.doc["meshes"]) - 1})
         return len(self.doc["nodes"]) - 1
 
-    def write(self, handle: Any, asset: dict[str, Any], root: dict[str, Any]) -> None:
+    def write(
+        self, handle: Any, asset: dict[str, Any], root: dict[str, Any], top: dict[str, Any] | None = None
+    ) -> None:
+        """Write the GLB: ``root`` is a node over every mesh node; ``top`` adds top-level
+        members (``extensionsUsed``, ``extensions``)."""
         doc = {"asset": asset, "scene": 0, "scenes": [{"name": "CityTwin scene", "nodes": [len(self.doc["nodes"])]}]}
         root = dict(root, children=list(range(len(self.doc["nodes"]))))
+        doc.update(top or {})
         doc.update({key: value for key, value in self.doc.items() if value})
         doc["nodes"] = [*self.doc["nodes"], root]
         bin_pad = -self.length % 4
@@ -335,7 +369,7 @@ def _line_segments(mesh: Any) -> np.ndarray:
     return np.concatenate(segments) if segments else np.zeros((0, 2), dtype=np.int64)
 
 
-def _rgba(rgb: np.ndarray) -> np.ndarray:
+def rgba(rgb: np.ndarray) -> np.ndarray:
     rgba = np.empty((len(rgb), 4), dtype=np.uint8)
     rgba[:, :3] = rgb
     rgba[:, 3] = 255
@@ -387,7 +421,7 @@ def export_glb(
     meshes = meshes or build_meshes(scene)
     check_canceled(is_canceled)
     geo = georeference(scene, meshes, gltf_axes=True)
-    glb = _GlbBuilder()
+    glb = GlbBuilder()
 
     cloud_positions = enu_to_gltf(np.asarray(meshes.cloud.points, dtype=np.float32))
     glb.mesh_node(
@@ -395,7 +429,7 @@ def export_glb(
         {
             "attributes": {
                 "POSITION": glb.accessor(cloud_positions, FLOAT, "VEC3", ARRAY_BUFFER, min_max=True),
-                "COLOR_0": glb.accessor(_rgba(meshes.rgb), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
+                "COLOR_0": glb.accessor(rgba(meshes.rgb), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
             },
             "mode": POINTS,
         },
@@ -414,7 +448,7 @@ def export_glb(
         colour = layer.color
         if "RGB" in mesh.point_data:
             attributes["COLOR_0"] = glb.accessor(
-                _rgba(mesh.point_data["RGB"]), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True
+                rgba(mesh.point_data["RGB"]), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True
             )
             colour = "#ffffff"  # the vertex colours carry the colour; the factor multiplies them
         primitive = {
@@ -484,16 +518,20 @@ def read_glb(path: str | os.PathLike) -> tuple[dict[str, Any], bytes]:
 
 
 def read_accessor(doc: dict[str, Any], binary: bytes, index: int) -> np.ndarray:
-    """An accessor's values as an array of shape (count, components) (tightly packed views)."""
+    """An accessor's values as an array of shape (count, components) (packed or strided views)."""
     acc = doc["accessors"][index]
     view = doc["bufferViews"][acc["bufferView"]]
     dtype = _DTYPES[acc["componentType"]]
     components = _COMPONENTS[acc["type"]]
-    if view.get("byteStride", dtype.itemsize * components) != dtype.itemsize * components:
-        raise ValueError("interleaved buffer views are not supported")
+    element = dtype.itemsize * components
+    stride = view.get("byteStride", element)
     start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
-    values = np.frombuffer(binary, dtype=dtype, count=acc["count"] * components, offset=start)
-    return values.reshape(acc["count"], components)
+    count = acc["count"]
+    if count == 0:
+        return np.zeros((0, components), dtype=dtype)
+    raw = np.frombuffer(binary, dtype=np.uint8, count=(count - 1) * stride + element, offset=start)
+    rows = np.lib.stride_tricks.as_strided(raw, shape=(count, element), strides=(stride, 1))
+    return np.ascontiguousarray(rows).view(dtype).reshape(count, components)
 
 
 def read_glb_points(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -282,7 +282,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(city_cloud, tmp_pat
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(export._GlbBuilder, "write", broken)
+    monkeypatch.setattr(export.GlbBuilder, "write", broken)
     with pytest.raises(OSError, match="disk full"):
         export_glb(SceneSpec(city_cloud), target)
     assert [p.name for p in tmp_path.iterdir()] == ["cloud.glb"]

@@ -1,0 +1,153 @@
+"""Earth-centred, Earth-fixed (ECEF, EPSG:4978) placement of the base's local frames.
+
+3D Tiles place content on the Earth through a 4 x 4 ``transform`` to ECEF. A
+:class:`LocalFrame` is an east/north/up (ENU) tangent frame at an origin near the data:
+points go base CRS -> ECEF with pyproj, then ECEF -> ENU with a rotation and a
+translation (exact float64 arithmetic), so tile content stays small numbers that
+float32 holds to well under a millimetre, and the tileset's root ``transform``
+(ENU -> ECEF) puts it back on the Earth.
+
+This is not the same as taking projected coordinates as east/north: a Gauss-Krüger
+grid is rotated from true north by the meridian convergence (up to about 1.5 degrees
+at the edge of a 3-degree zone) and the Earth curves away from a flat plane by
+d^2 / 2R (8 cm at 1 km). Going through ECEF keeps every point where it belongs.
+
+Datums and heights (what pyproj/PROJ does here, and why it is right for a city base):
+
+- CGCS2000 (EPSG:4490 and its Gauss-Krüger grids EPSG:4491-4554) and WGS 84 agree to a
+  few centimetres (both are ITRF realisations; their ellipsoids differ by 0.1 mm in the
+  semi-minor axis) and EPSG publishes no transformation between them, so PROJ applies a
+  "ballpark" null transformation: CGCS2000 coordinates are taken as WGS 84 ones. The
+  manifest records the operation PROJ used.
+- Heights are taken as they are: a 2D CRS's z, or a compound CRS's vertical part (for
+  example Yellow Sea 1985, EPSG:5737) without a geoid model, is used as ellipsoidal
+  height. A package shown on its own (no globe terrain) is unaffected; laid over a
+  global terrain model it sits off by the geoid undulation (about -8 to -10 m around
+  Beijing). The manifest says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..common.errors import InputError
+
+ECEF = "EPSG:4978"
+
+
+def enu_rotation(lon_deg: float, lat_deg: float) -> np.ndarray:
+    """3 x 3 rotation whose rows are the east, north and up unit vectors in ECEF."""
+    lon, lat = np.radians(lon_deg), np.radians(lat_deg)
+    sl, cl, sp, cp = np.sin(lon), np.cos(lon), np.sin(lat), np.cos(lat)
+    return np.array(
+        [
+            [-sl, cl, 0.0],
+            [-sp * cl, -sp * sl, cp],
+            [cp * cl, cp * sl, sp],
+        ]
+    )
+
+
+@dataclass
+class LocalFrame:
+    """An ENU tangent frame at ``origin`` (base CRS coordinates) and the transforms to reach it.
+
+    Attributes
+    ----------
+    crs_wkt
+        The base CRS (the CRS of the coordinates given to :meth:`to_enu`).
+    origin
+        (3,) the frame's origin in the base CRS.
+    origin_ecef
+        (3,) the origin in ECEF metres.
+    lon, lat, height
+        The origin in WGS 84 geographic coordinates (degrees, ellipsoidal metres).
+    rotation
+        ECEF -> ENU rotation (rows east, north, up).
+    operation
+        PROJ's description of the base CRS -> ECEF operation (recorded in manifests).
+    """
+
+    crs_wkt: str
+    origin: np.ndarray
+    origin_ecef: np.ndarray
+    lon: float
+    lat: float
+    height: float
+    rotation: np.ndarray
+    operation: str
+    _to_ecef: Any = field(repr=False, default=None)
+    _from_ecef: Any = field(repr=False, default=None)
+
+    @classmethod
+    def at(cls, crs: Any, origin: Any) -> LocalFrame:
+        """The frame at ``origin`` (x, y, z in ``crs``: anything pyproj takes)."""
+        import pyproj
+
+        try:
+            crs = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError as exc:
+            raise InputError(f"unusable CRS for the scene package: {exc}") from exc
+        if crs.is_geocentric:
+            raise InputError("the base CRS is geocentric: give the projected or geographic CRS of the data")
+        to_ecef = pyproj.Transformer.from_crs(crs, ECEF, always_xy=True)
+        from_ecef = pyproj.Transformer.from_crs(ECEF, crs, always_xy=True)
+        origin = np.asarray(origin, dtype=np.float64).reshape(3)
+        ecef = np.array(to_ecef.transform(*origin), dtype=np.float64)
+        if not np.all(np.isfinite(ecef)):
+            raise InputError(f"the origin {origin.tolist()} cannot be placed on the Earth from CRS {crs.name}")
+        to_geo = pyproj.Transformer.from_crs(ECEF, "EPSG:4979", always_xy=True)
+        lon, lat, height = to_geo.transform(*ecef)
+        return cls(
+            crs_wkt=crs.to_wkt(),
+            origin=origin,
+            origin_ecef=ecef,
+            lon=float(lon),
+            lat=float(lat),
+            height=float(height),
+            rotation=enu_rotation(lon, lat),
+            operation=to_ecef.description,
+            _to_ecef=to_ecef,
+            _from_ecef=from_ecef,
+        )
+
+    def to_ecef(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(N, 3) ECEF coordinates of base-CRS points."""
+        ecef = np.column_stack(self._to_ecef.transform(x, y, z))
+        if not np.all(np.isfinite(ecef)):
+            bad = int(np.flatnonzero(~np.isfinite(ecef).all(axis=1))[0])
+            raise InputError(f"point ({x[bad]}, {y[bad]}, {z[bad]}) is outside the area of the base CRS")
+        return ecef
+
+    def to_enu(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(N, 3) float64 east/north/up offsets from the origin of base-CRS points."""
+        return self.ecef_to_enu(self.to_ecef(x, y, z))
+
+    def ecef_to_enu(self, ecef: np.ndarray) -> np.ndarray:
+        return (np.asarray(ecef, dtype=np.float64) - self.origin_ecef) @ self.rotation.T
+
+    def enu_to_ecef(self, enu: np.ndarray) -> np.ndarray:
+        return np.asarray(enu, dtype=np.float64) @ self.rotation + self.origin_ecef
+
+    def from_enu(self, enu: np.ndarray) -> np.ndarray:
+        """(N, 3) base-CRS coordinates of ENU offsets (the inverse of :meth:`to_enu`)."""
+        ecef = self.enu_to_ecef(enu)
+        return np.column_stack(self._from_ecef.transform(ecef[:, 0], ecef[:, 1], ecef[:, 2]))
+
+    def transform(self) -> list[float]:
+        """The ENU -> ECEF 4 x 4 matrix, column-major, as 3D Tiles' ``transform`` wants it."""
+        matrix = np.eye(4)
+        matrix[:3, :3] = self.rotation.T  # columns: east, north, up in ECEF
+        matrix[:3, 3] = self.origin_ecef
+        return [float(v) for v in matrix.T.ravel()]
+
+
+def matrix_from_transform(values: list[float]) -> np.ndarray:
+    """A 3D Tiles column-major ``transform`` as a 4 x 4 row-major matrix."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.shape != (16,):
+        raise ValueError("a 3D Tiles transform has 16 numbers")
+    return values.reshape(4, 4).T
