@@ -126,11 +126,26 @@ class LocalFrame:
         """(N, 3) float64 east/north/up offsets from the origin of base-CRS points."""
         return self.ecef_to_enu(self.to_ecef(x, y, z))
 
+    def same_crs(self, crs: Any) -> bool:
+        """True when ``crs`` is the frame's CRS (no reprojection needed to reach it)."""
+        import pyproj
+
+        return crs is not None and pyproj.CRS.from_user_input(crs).equals(self.crs_wkt, ignore_axis_order=True)
+
+    # Written out per component rather than as ``@``: a (N, 3) x (3, 3) product goes
+    # through BLAS, whose threads make it many times slower on a busy 2-core machine.
     def ecef_to_enu(self, ecef: np.ndarray) -> np.ndarray:
-        return (np.asarray(ecef, dtype=np.float64) - self.origin_ecef) @ self.rotation.T
+        ecef = np.asarray(ecef, dtype=np.float64)
+        d = [ecef[:, k] - self.origin_ecef[k] for k in range(3)]
+        r = self.rotation
+        return np.column_stack([r[i, 0] * d[0] + r[i, 1] * d[1] + r[i, 2] * d[2] for i in range(3)])
 
     def enu_to_ecef(self, enu: np.ndarray) -> np.ndarray:
-        return np.asarray(enu, dtype=np.float64) @ self.rotation + self.origin_ecef
+        enu = np.asarray(enu, dtype=np.float64)
+        r = self.rotation
+        return np.column_stack(
+            [r[0, k] * enu[:, 0] + r[1, k] * enu[:, 1] + r[2, k] * enu[:, 2] + self.origin_ecef[k] for k in range(3)]
+        )
 
     def from_enu(self, enu: np.ndarray) -> np.ndarray:
         """(N, 3) base-CRS coordinates of ENU offsets (the inverse of :meth:`to_enu`)."""

@@ -115,10 +115,14 @@ def spool_clouds(
     from .reader import open_stream
 
     summary = SpoolSummary()
-    streams = [
-        open_stream(s.path, chunk_size=chunk_size, target_crs=frame.crs_wkt, source_crs=s.source_crs, dims=_DIMS)
-        for s in sources
-    ]
+    streams = []
+    for s in sources:
+        stream = open_stream(s.path, chunk_size=chunk_size, source_crs=s.source_crs, dims=_DIMS)
+        if not frame.same_crs(stream.crs_wkt):  # reproject only when needed (a no-op transform still costs)
+            stream = open_stream(
+                s.path, chunk_size=chunk_size, target_crs=frame.crs_wkt, source_crs=s.source_crs, dims=_DIMS
+            )
+        streams.append(stream)
     total = sum(s.point_count for s in streams) or 1
     done = 0
     with spool.open("wb") as handle:
@@ -314,11 +318,6 @@ class _Octree:
             first = first[: self.budget]
         return np.sort(first)
 
-    def octants(self, key: Key, xyz: np.ndarray) -> np.ndarray:
-        lo, size = self.cube(key)
-        half = lo + size / 2
-        return (xyz[:, 0] >= half[0]).astype(np.int64) * 4 + (xyz[:, 1] >= half[1]) * 2 + (xyz[:, 2] >= half[2])
-
     @staticmethod
     def child(key: Key, octant: int) -> Key:
         level, x, y, z = key
@@ -397,6 +396,76 @@ def write_point_glb(path: Path, records: np.ndarray, colours: Callable[[np.ndarr
     with path.open("wb") as handle:
         glb.write(handle, {"version": "2.0", "generator": "CityTwin"}, root, top)
     return lo, hi
+
+
+#: Bits per axis of the Morton codes (3 x 21 = 63 bits of a uint64).
+MORTON_BITS = 21
+
+
+def _spread3(v: np.ndarray) -> np.ndarray:
+    """Bits of ``v`` (< 2**21) moved to every third position (the classic bit-interleave masks)."""
+    v = v.astype(np.uint64) & np.uint64(0x1FFFFF)
+    for shift, mask in ((32, 0x1F00000000FFFF), (16, 0x1F0000FF0000FF), (8, 0x100F00F00F00F00F),
+                        (4, 0x10C30C30C30C30C3), (2, 0x1249249249249249)):  # fmt: skip
+        v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+    return v
+
+
+def morton3(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Morton (Z-order) codes: bit triples (x, y, z), x highest, so 3 bits name an octant as ``octants`` does."""
+    return (_spread3(x) << np.uint64(2)) | (_spread3(y) << np.uint64(1)) | _spread3(z)
+
+
+def demorton3(code: int) -> tuple[int, int, int]:
+    """(x, y, z) of one Morton code."""
+    x = y = z = 0
+    k = 0
+    while code:
+        z |= (code & 1) << k
+        y |= ((code >> 1) & 1) << k
+        x |= ((code >> 2) & 1) << k
+        code >>= 3
+        k += 1
+    return x, y, z
+
+
+def assign_depths(codes: np.ndarray, bits: int, grid_bits: int, budget: int, leaf: int) -> np.ndarray:
+    """The depth (0 = the chunk's cube) of the tile each point goes to; ``codes`` sorted ascending.
+
+    Level by level over the points not yet placed: a node (the codes sharing their top
+    ``3 d`` bits) with at most ``budget`` of them keeps them all; a larger one keeps the
+    first point (in Morton order) of each sampling cell (``grid_bits`` more bits per
+    axis), cells coarsened by halves for a node that would exceed the budget. At depth
+    ``leaf`` every remaining point is placed. Sorted codes make every node and cell a
+    run of consecutive points, so each level is a few linear NumPy passes: no per-node
+    Python loop and no sort.
+    """
+    depth = np.full(len(codes), -1, dtype=np.int64)
+    todo = np.arange(len(codes))
+    for d in range(leaf + 1):
+        if len(todo) == 0:
+            break
+        c = codes[todo]
+        node = c >> np.uint64(3 * (bits - d))
+        new_node = np.r_[True, node[1:] != node[:-1]]
+        group = np.cumsum(new_node) - 1
+        counts = np.bincount(group)
+        if d == leaf:
+            depth[todo] = d
+            break
+        take = counts[group] <= budget
+        big = ~take
+        shift = 3 * (bits - d - grid_bits)
+        while big.any():
+            cell = c >> np.uint64(shift)
+            first = np.r_[True, cell[1:] != cell[:-1]] & big
+            fits = (np.bincount(group[first], minlength=len(counts)) <= budget)[group]
+            take |= first & fits
+            big &= ~fits
+            shift += 3  # coarser cells for the nodes still over budget (one cell per node at most)
+        depth[todo[take]] = d
+        todo = todo[~take]
+    return depth
 
 
 class PointTiler:
@@ -508,28 +577,46 @@ class PointTiler:
                 handle.close()
         return paths
 
-    # -- pass 4: one chunk, top-down
-    def _build_down(self, key: Key, records: np.ndarray, is_chunk_root: bool) -> None:
+    # -- pass 4: one chunk, all its levels at once in Morton order
+    def _build_chunk(self, key: Key, records: np.ndarray) -> None:
+        """Every tile of a chunk's subtree; the chunk's own sample waits in its pending file."""
         check_canceled(self.is_canceled)
-        tile = self._tile(key)
-        if len(records) <= self.tree.budget or self.tree.is_leaf_level(key[0]):
-            content, rest = records, records[:0]
-        else:
-            xyz = _xyz(records)
-            keep = np.zeros(len(records), dtype=bool)
-            keep[self.tree.sample(key, xyz)] = True
-            content, rest = records[keep], records[~keep]
-            octant = self.tree.octants(key, xyz[~keep])
-            for o in range(8):
-                part = rest[octant == o]
-                if len(part):
-                    child = _Octree.child(key, o)
-                    tile.children.append(child)
-                    self._build_down(child, part, False)
-        if is_chunk_root:
-            content.tofile(self._pending_path(key))
-        else:
-            self._write(key, content)
+        lo, size = self.tree.cube(key)
+        grid_bits = int(np.log2(self.tree.grid))
+        leaf = 0
+        while not self.tree.is_leaf_level(key[0] + leaf) and leaf < MORTON_BITS - grid_bits:
+            leaf += 1
+        bits = grid_bits + leaf
+        q = np.clip(((_xyz(records) - lo) / (size / 2**bits)).astype(np.int64), 0, 2**bits - 1)
+        codes = morton3(q[:, 0], q[:, 1], q[:, 2])
+        order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+        depth = assign_depths(codes, bits, grid_bits, self.tree.budget, leaf)
+        # Tiles: group the points by (depth, node prefix); each group is one tile.
+        prefix = codes >> (3 * (bits - depth.astype(np.uint64)))
+        group = (depth.astype(np.uint64) << np.uint64(58)) | prefix
+        by_tile = np.argsort(group, kind="stable")
+        group = group[by_tile]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        ends = np.r_[starts[1:], len(group)]
+        for a, b in zip(starts, ends):
+            check_canceled(self.is_canceled)
+            d = int(group[a] >> np.uint64(58))
+            x, y, z = demorton3(int(group[a] & np.uint64((1 << 58) - 1)))
+            tile_key = (key[0] + d, (key[1] << d) + x, (key[2] << d) + y, (key[3] << d) + z)
+            rows = records[order[by_tile[a:b]]]
+            if d == 0:
+                rows.tofile(self._pending_path(key))
+                self._tile(key)
+                continue
+            self._write(tile_key, rows)
+            parent = tile_key
+            while parent != key:  # link the tile to its ancestors (they all hold points)
+                child, parent = parent, _Octree.parent(parent)
+                siblings = self._tile(parent).children
+                if child in siblings:
+                    break
+                siblings.append(child)
 
     # -- pass 5: above the chunks, bottom-up
     def _build_up(self, chunks: list[Key]) -> None:
@@ -582,7 +669,7 @@ class PointTiler:
         for key in chunks:
             records = read_spool(paths[key])
             paths[key].unlink()
-            self._build_down(key, records, is_chunk_root=True)
+            self._build_chunk(key, records)
             del records
         self._build_up(chunks)
         root = (0, 0, 0, 0)

@@ -422,3 +422,56 @@ def test_zip_package(tmp_path, sources):
         archive.extractall(tmp_path / "unzipped")
     assert {"tileset.json", "manifest.json"} <= names
     assert package_check.check_tileset(tmp_path / "unzipped") == []
+
+
+# -- the level assignment against a plain recursive definition ---------------------------------------------
+def _reference_depths(codes: np.ndarray, bits: int, grid_bits: int, budget: int, leaf: int) -> np.ndarray:
+    """Node by node, the way the rule is stated (slow, obviously right)."""
+    depth = np.full(len(codes), -1)
+
+    def visit(members: np.ndarray, d: int) -> None:
+        if len(members) == 0:
+            return
+        if d == leaf or len(members) <= budget:
+            depth[members] = d
+            return
+        shift = 3 * (bits - d - grid_bits)
+        while True:
+            seen, firsts = set(), []
+            for i in members:  # members are in code order
+                cell = int(codes[i]) >> shift
+                if cell not in seen:
+                    seen.add(cell)
+                    firsts.append(i)
+            if len(firsts) <= budget:
+                break
+            shift += 3
+        depth[firsts] = d
+        rest = np.setdiff1d(members, firsts)
+        child = codes[rest] >> np.uint64(3 * (bits - d - 1))
+        for value in np.unique(child):
+            visit(rest[child == value], d + 1)
+
+    visit(np.arange(len(codes)), 0)
+    return depth
+
+
+@pytest.mark.parametrize("budget", [1, 7, 40])
+def test_assign_depths_matches_the_recursive_rule(budget):
+    rng = np.random.default_rng(budget)
+    bits, grid_bits, leaf = 6, 2, 4
+    xyz = rng.integers(0, 2**bits, size=(600, 3))
+    xyz[:200] = xyz[0]  # a pile of duplicates
+    codes = np.sort(pointtiles.morton3(xyz[:, 0], xyz[:, 1], xyz[:, 2]))
+    got = pointtiles.assign_depths(codes, bits, grid_bits, budget, leaf)
+    assert np.array_equal(got, _reference_depths(codes, bits, grid_bits, budget, leaf))
+    assert (got >= 0).all()
+
+
+def test_morton_codes_interleave_and_decode():
+    rng = np.random.default_rng(1)
+    xyz = rng.integers(0, 2**21, size=(1000, 3))
+    codes = pointtiles.morton3(xyz[:, 0], xyz[:, 1], xyz[:, 2])
+    assert [pointtiles.demorton3(int(c)) for c in codes[:50]] == [tuple(v) for v in xyz[:50].tolist()]
+    # x is the highest bit of each triple: the octant order of the octree.
+    assert int(pointtiles.morton3(np.array([1]), np.array([0]), np.array([0]))[0]) == 4
