@@ -48,7 +48,7 @@ import numpy as np
 from ..common.errors import InputError
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
 from .cloud import ASPRS_CLASSES
-from .ecef import LocalFrame
+from .ecef import EnuGrid, LocalFrame
 from .export import ARRAY_BUFFER, FLOAT, POINTS, UNSIGNED_BYTE, UNSIGNED_SHORT, GlbBuilder
 
 #: One spooled point: ENU offsets (float64) and the attributes a package carries.
@@ -128,10 +128,12 @@ def spool_clouds(
     with spool.open("wb") as handle:
         for source, stream in zip(sources, streams):
             written = 0
+            e = stream.extent
+            to_enu = EnuGrid(frame, (e[0], e[1], e[3], e[4])).to_enu
             for chunk in stream.chunks(is_canceled=is_canceled):
                 check_canceled(is_canceled)
                 records = np.zeros(len(chunk), dtype=SPOOL_DTYPE)
-                enu = frame.to_enu(chunk.x, chunk.y, chunk.z)
+                enu = to_enu(chunk.x, chunk.y, chunk.z)
                 records["e"], records["n"], records["u"] = enu[:, 0], enu[:, 1], enu[:, 2]
                 attrs = chunk.attributes
                 summary.has_rgb &= "red" in attrs
@@ -557,6 +559,8 @@ class PointTiler:
     def _distribute(self, chunks: list[Key]) -> dict[Key, Path]:
         n = 2**COUNT_LEVEL
         lookup = np.full(n**3, -1, dtype=np.int64)
+        if len(chunks) >= 2**15:  # pragma: no cover - 32^3 cells at most, in practice far fewer
+            raise RuntimeError("too many chunks")
         for index, (level, x, y, z) in enumerate(chunks):
             span = 2 ** (COUNT_LEVEL - level)
             sub = lookup.reshape(n, n, n)
@@ -566,7 +570,8 @@ class PointTiler:
         try:
             for records in _batches(self.spool):
                 check_canceled(self.is_canceled)
-                which = lookup[self._count_cells(_xyz(records))]
+                # int16 chunk numbers: NumPy's stable sort is then a radix sort (linear).
+                which = lookup[self._count_cells(_xyz(records))].astype(np.int16)
                 order = np.argsort(which, kind="stable")
                 bounds = np.searchsorted(which[order], np.arange(len(chunks) + 1))
                 for k, key in enumerate(chunks):
@@ -589,13 +594,13 @@ class PointTiler:
         bits = grid_bits + leaf
         q = np.clip(((_xyz(records) - lo) / (size / 2**bits)).astype(np.int64), 0, 2**bits - 1)
         codes = morton3(q[:, 0], q[:, 1], q[:, 2])
-        order = np.argsort(codes, kind="stable")
+        order = np.argsort(codes)
         codes = codes[order]
         depth = assign_depths(codes, bits, grid_bits, self.tree.budget, leaf)
         # Tiles: group the points by (depth, node prefix); each group is one tile.
         prefix = codes >> (3 * (bits - depth.astype(np.uint64)))
         group = (depth.astype(np.uint64) << np.uint64(58)) | prefix
-        by_tile = np.argsort(group, kind="stable")
+        by_tile = np.argsort(group)
         group = group[by_tile]
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
         ends = np.r_[starts[1:], len(group)]

@@ -475,3 +475,19 @@ def test_morton_codes_interleave_and_decode():
     assert [pointtiles.demorton3(int(c)) for c in codes[:50]] == [tuple(v) for v in xyz[:50].tolist()]
     # x is the highest bit of each triple: the octant order of the octree.
     assert int(pointtiles.morton3(np.array([1]), np.array([0]), np.array([0]))[0]) == 4
+
+
+def test_enu_grid_agrees_with_pyproj():
+    from citytwin.twin.ecef import EnuGrid
+
+    frame = LocalFrame.at(CRS, (X0, Y0, 40.0))
+    rng = np.random.default_rng(3)
+    x, y, z = X0 + rng.uniform(-3000, 3000, 20000), Y0 + rng.uniform(-3000, 3000, 20000), rng.uniform(-50, 400, 20000)
+    grid = EnuGrid(frame, (x.min(), y.min(), x.max(), y.max()))
+    assert np.abs(grid.to_enu(x, y, z) - frame.to_enu(x, y, z)).max() < 1e-4
+    assert grid.fallbacks == 0
+    # Points far outside the grid (a wrong header extent): checked, and computed exactly instead.
+    small = EnuGrid(frame, (X0, Y0, X0 + 10, Y0 + 10))
+    far = small.to_enu(x, y, z)
+    assert np.abs(far - frame.to_enu(x, y, z)).max() < 1e-6
+    assert small.fallbacks == 1 or not small.usable
