@@ -88,6 +88,36 @@ class CloudSource:
     source_crs: Any = None
 
 
+@dataclass(frozen=True)
+class Cube:
+    """The root cube of the octree (ENU): its low corner and edge."""
+
+    lo: np.ndarray
+    edge: float
+
+    @classmethod
+    def around(cls, mins: np.ndarray, maxs: np.ndarray) -> Cube:
+        edge = float(max(np.max(maxs - mins), 1.0)) * (1 + 1e-9)
+        return cls((np.asarray(mins) + np.asarray(maxs)) / 2 - edge / 2, edge)
+
+    @classmethod
+    def of_extents(cls, frame: LocalFrame, extents: Sequence[Sequence[float]], margin: float = 1.0) -> Cube:
+        """The cube around header extents (base CRS) placed in the frame: the box sampled
+        on a 5 x 5 x 2 lattice, so the Earth's curvature between corners is inside."""
+        pts = []
+        for e in extents:
+            gx, gy, gz = np.meshgrid(np.linspace(e[0], e[3], 5), np.linspace(e[1], e[4], 5), [e[2], e[5]])
+            pts.append(frame.to_enu(gx.ravel(), gy.ravel(), gz.ravel()))
+        enu = np.concatenate(pts)
+        return cls.around(enu.min(axis=0) - margin, enu.max(axis=0) + margin)
+
+    def cells(self, xyz: np.ndarray, level: int = 5) -> np.ndarray:
+        """Flat index of the counting-grid cell (2**level per edge) of each point, clamped to the cube."""
+        n = 2**level
+        ijk = np.clip(((xyz - self.lo) * (n / self.edge)).astype(np.int64), 0, n - 1)
+        return (ijk[:, 0] * n + ijk[:, 1]) * n + ijk[:, 2]
+
+
 @dataclass
 class SpoolSummary:
     """What pass 1 learnt: count, ENU bounds and what colours the points can have."""
@@ -101,6 +131,8 @@ class SpoolSummary:
     has_intensity: bool = True
     intensity_hist: np.ndarray = field(default_factory=lambda: np.zeros(65536, dtype=np.int64))
     sources: list[dict[str, Any]] = field(default_factory=list)
+    cube: Cube | None = None
+    counts: np.ndarray | None = None  # points per cell of the cube's counting grid
 
 
 def spool_clouds(
@@ -111,7 +143,12 @@ def spool_clouds(
     progress: ProgressCallback = no_progress,
     is_canceled: CancelCheck = never_canceled,
 ) -> SpoolSummary:
-    """Pass 1: every point of ``sources`` in ``frame``'s ENU coordinates, appended to ``spool``."""
+    """Pass 1: every point of ``sources`` in ``frame``'s ENU coordinates, appended to ``spool``.
+
+    The octree's root cube comes from the files' header extents, so the points are
+    counted on its grid in the same pass (a point outside a wrong header extent is
+    clamped into the border cells: counted, tiled and boxed all the same).
+    """
     from .reader import open_stream
 
     summary = SpoolSummary()
@@ -123,6 +160,8 @@ def spool_clouds(
                 s.path, chunk_size=chunk_size, target_crs=frame.crs_wkt, source_crs=s.source_crs, dims=_DIMS
             )
         streams.append(stream)
+    summary.cube = Cube.of_extents(frame, [s.extent for s in streams])
+    summary.counts = np.zeros(8**COUNT_LEVEL, dtype=np.int64)
     total = sum(s.point_count for s in streams) or 1
     done = 0
     with spool.open("wb") as handle:
@@ -148,6 +187,7 @@ def spool_clouds(
                     summary.intensity_hist += np.bincount(records["intensity"], minlength=65536)
                 summary.mins = np.minimum(summary.mins, enu.min(axis=0))
                 summary.maxs = np.maximum(summary.maxs, enu.max(axis=0))
+                summary.counts += np.bincount(summary.cube.cells(enu, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
                 records.tofile(handle)
                 written += len(chunk)
                 done += len(chunk)
@@ -190,7 +230,6 @@ class PointColours:
     _range: tuple[float, float] = (0.0, 1.0)
     _colormap: str = "viridis"
     _z0: float = 0.0
-    _rgb16: bool = True
 
     def __call__(self, records: np.ndarray) -> np.ndarray:
         from .scene import colormap_rgb
@@ -198,9 +237,7 @@ class PointColours:
         rgba = np.full((len(records), 4), 255, dtype=np.uint8)
         if self.mode == "rgb":
             for k, name in enumerate(("red", "green", "blue")):
-                v = records[name].astype(np.int64)
-                # Integer rounding of v * 255 / 65535, exact for 8-bit values written as v * 257.
-                rgba[:, k] = np.clip((v * 255 + 32767) // 65535 if self._rgb16 else v, 0, 255)
+                rgba[:, k] = self._lut[records[name]]
         elif self.mode == "classification":
             rgba[:, :3] = self._lut[records["classification"]]
         else:
@@ -212,12 +249,8 @@ class PointColours:
         return rgba
 
 
-def point_colours(
-    summary: SpoolSummary, colour_by: str, frame: LocalFrame, z_hist: np.ndarray, z_edges
-) -> PointColours:
-    """The colouring rule of ``colour_by`` (``auto``: RGB, else classification, else elevation)."""
-    from .scene import DEFAULT_COLORMAPS, ROBUST_PERCENTILES, class_colour, hex_to_rgb
-
+def colour_mode(summary: SpoolSummary, colour_by: str) -> str:
+    """The colour mode ``colour_by`` means for these clouds (``auto``: RGB, else classification, else elevation)."""
     if colour_by not in COLOUR_MODES:
         raise InputError(f"unknown point colouring '{colour_by}' (one of {', '.join(COLOUR_MODES)})", field="colour_by")
     offers = {"rgb": summary.has_rgb, "classification": summary.has_classification, "elevation": True}
@@ -228,10 +261,25 @@ def point_colours(
     if not offers[mode]:
         have = ", ".join(m for m, ok in offers.items() if ok)
         raise InputError(f"cannot colour points by '{mode}': every cloud must have it (they offer {have})")
+    return mode
+
+
+def point_colours(summary: SpoolSummary, colour_by: str, frame: LocalFrame, spool: Path) -> PointColours:
+    """The colouring rule of ``colour_by`` (``auto``: RGB, else classification, else elevation).
+
+    Elevation colours read the spool once more, for the robust range of heights.
+    """
+    from .scene import DEFAULT_COLORMAPS, ROBUST_PERCENTILES, class_colour, hex_to_rgb
+
+    mode = colour_mode(summary, colour_by)
     if mode == "rgb":
         is16 = summary.rgb_max > 255
-        # 8-bit content in the 16-bit fields (many writers do this) is kept as it is.
-        return PointColours(mode, {"kind": "rgb", "bits": 16 if is16 else 8}, _rgb16=is16)
+        v = np.arange(65536, dtype=np.int64)
+        # A table over every 16-bit value: one gather per channel. 16-bit content: integer
+        # rounding of v * 255 / 65535 (exact for 8-bit values written as v * 257); 8-bit
+        # content in the 16-bit fields (many writers do this) is kept as it is.
+        lut = ((v * 255 + 32767) // 65535 if is16 else np.clip(v, 0, 255)).astype(np.uint8)
+        return PointColours(mode, {"kind": "rgb", "bits": 16 if is16 else 8}, lut)
     if mode == "classification":
         lut = np.zeros((256, 3), dtype=np.uint8)
         entries = []
@@ -243,6 +291,7 @@ def point_colours(
         return PointColours(mode, {"kind": "classes", "entries": entries}, lut)
     colormap = DEFAULT_COLORMAPS[mode]
     if mode == "elevation":
+        z_hist, z_edges = z_histogram(spool, summary)
         i_lo, i_hi = _percentiles_of_hist(z_hist, *ROBUST_PERCENTILES)
         lo = float(z_edges[min(int(i_lo), len(z_edges) - 1)]) + frame.origin[2]
         hi = float(z_edges[min(int(i_hi) + 1, len(z_edges) - 1)]) + frame.origin[2]
@@ -493,10 +542,9 @@ class PointTiler:
         self.spool, self.summary, self.folder, self.work = spool, summary, folder, work
         self.colours, self.uri_prefix = colours, uri_prefix
         self.progress, self.is_canceled = progress, is_canceled
-        extent = summary.maxs - summary.mins
-        edge = float(max(extent.max(), 1.0)) * (1 + 1e-9)
-        centre = (summary.mins + summary.maxs) / 2
-        self.tree = _Octree(centre - edge / 2, edge, int(budget), max_depth)
+        cube = summary.cube or Cube.around(summary.mins, summary.maxs)
+        self.tree = _Octree(cube.lo, cube.edge, int(budget), max_depth)
+        self.cube = cube
         self.tiles: dict[Key, PointTile] = {}
         self.level_counts: dict[int, int] = {}
         self.done = 0
@@ -526,6 +574,8 @@ class PointTiler:
     # -- passes 2 and 3
     def _counts(self) -> np.ndarray:
         n = 2**COUNT_LEVEL
+        if self.summary.counts is not None and self.summary.cube is self.cube:
+            return self.summary.counts.reshape(n, n, n)
         counts = np.zeros(n**3, dtype=np.int64)
         for records in _batches(self.spool):
             check_canceled(self.is_canceled)
@@ -533,9 +583,7 @@ class PointTiler:
         return counts.reshape(n, n, n)
 
     def _count_cells(self, xyz: np.ndarray) -> np.ndarray:
-        n = 2**COUNT_LEVEL
-        ijk = np.clip(((xyz - self.tree.lo) / (self.tree.edge / n)).astype(np.int64), 0, n - 1)
-        return (ijk[:, 0] * n + ijk[:, 1]) * n + ijk[:, 2]
+        return self.cube.cells(xyz, COUNT_LEVEL)
 
     def _chunks(self, counts: np.ndarray) -> list[Key]:
         """The largest cubes with at most CHUNK_POINTS points (COUNT_LEVEL cubes at most)."""

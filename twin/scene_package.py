@@ -52,7 +52,6 @@ from .pointtiles import (
     point_colours,
     spool_clouds,
     tile_json,
-    z_histogram,
 )
 
 TILESET = "tileset.json"
@@ -304,8 +303,7 @@ class _Export:
                 self.progress(0.05 + 0.25 * f)
 
             summary = spool_clouds(sources, self.frame, spool, progress=spool_progress, is_canceled=self.is_canceled)
-            z_hist, z_edges = z_histogram(spool, summary)
-            colours = point_colours(summary, colour_by, self.frame, z_hist, z_edges)
+            colours = point_colours(summary, colour_by, self.frame, spool)
 
             def tile_progress(f: float) -> None:
                 self.progress(0.3 + 0.45 * f)
