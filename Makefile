@@ -16,7 +16,7 @@ TR_SOURCES = $(shell find . -name '*.py' -not -path './.venv/*' -not -path './bu
                -not -path './dist/*' -not -path './tests/*' -not -path './bench/*' \
                -not -path './scripts/*' -not -name 'resources_rc.py' | sort)
 
-.PHONY: help setup system venv node build resources translations update-ts test test-unit \
+.PHONY: help setup system venv node build resources translations viewer update-ts test test-unit \
         test-qgis test-desktop lint format demo sample-data bench package deploy clean distclean
 
 help:
@@ -51,7 +51,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt scripts/pyproj-build-c
 	$(PIP) install --no-binary $(SOURCE_BUILT) -r requirements-dev.txt
 	@touch $@
 
-# Node tools for tests (Khronos glTF validator, ...): pinned in tools/package-lock.json.
+# Node packages pinned in tools/package-lock.json: the test tools (Khronos glTF validator,
+# playwright-core driving Chromium) and CesiumJS, which scene packages ship (see `viewer`).
 node: tools/node_modules/.installed
 
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
@@ -59,7 +60,7 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	@touch $@
 
 # ---- build --------------------------------------------------------------------------
-build: resources translations
+build: resources translations viewer
 
 resources: resources_rc.py
 
@@ -73,6 +74,23 @@ translations: $(patsubst %.ts,%.qm,$(wildcard i18n/*.ts))
 
 i18n/%.qm: i18n/%.ts
 	lrelease -silent $< -qm $@
+
+# The scene-package viewer (viewer/) runs CesiumJS, copied from npm's build of it into
+# viewer/Cesium/ (gitignored) with its licence; redone only when the lock file changes
+# (tools/node_modules/.installed is touched by each `npm ci`). Only the browser build is
+# copied: index.js/index.cjs are for bundlers, not for a page.
+CESIUM_PKG   := tools/node_modules/cesium
+CESIUM_PARTS := Cesium.js Assets ThirdParty Widgets Workers
+
+viewer: viewer/Cesium/Cesium.js
+
+viewer/Cesium/Cesium.js: tools/node_modules/.installed tools/package-lock.json
+	rm -rf viewer/Cesium viewer/Cesium.tmp
+	mkdir -p viewer/Cesium.tmp
+	for part in $(CESIUM_PARTS); do cp -R $(CESIUM_PKG)/Build/Cesium/$$part viewer/Cesium.tmp/; done
+	cp $(CESIUM_PKG)/LICENSE.md viewer/Cesium.tmp/LICENSE.md
+	mv viewer/Cesium.tmp viewer/Cesium
+	@touch $@
 
 update-ts:
 	pylupdate5 -noobsolete $(TR_SOURCES) -ts i18n/citytwin_zh_CN.ts
@@ -91,7 +109,7 @@ test: setup build package lint
 	$(VENV)/bin/pytest tests/qgis $(PYTEST_ARGS)
 	$(VENV)/bin/pytest tests/desktop $(PYTEST_ARGS)
 
-test-unit: setup
+test-unit: setup viewer
 	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
 
 test-qgis: setup build package
@@ -121,8 +139,8 @@ deploy: package
 	@echo "Deployed CityTwin $(VERSION) into profile '$(QGIS_PROFILE)'; enable it in Plugins > Manage and Install Plugins."
 
 clean:
-	rm -rf build dist resources_rc.py resources_rc.py.tmp i18n/*.qm tests/desktop/artifacts \
-	       tests/qgis/artifacts bench/results demo/output .pytest_cache .ruff_cache
+	rm -rf build dist resources_rc.py resources_rc.py.tmp i18n/*.qm viewer/Cesium viewer/Cesium.tmp \
+	       tests/desktop/artifacts tests/qgis/artifacts bench/results demo/output .pytest_cache .ruff_cache
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
 
 distclean: clean

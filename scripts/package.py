@@ -1,8 +1,9 @@
 """Build ``build/package/citytwin/`` and ``dist/citytwin-<version>.zip``.
 
 The zip holds ``citytwin/`` at its root, as QGIS's "Install from ZIP" expects: the
-plugin code, icons, compiled resources and translations (.qm), metadata, licence
-and README; no tests, benchmarks, build scripts or development files.
+plugin code, icons, compiled resources and translations (.qm), the scene packages'
+browser viewer with its CesiumJS build, metadata, licence and README; no tests,
+benchmarks, build scripts or development files.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_NAME = "citytwin"
 
 ROOT_FILES = ("metadata.txt", "__init__.py", "plugin.py", "translation.py", "resources_rc.py", "LICENSE", "README.md")
-PACKAGE_DIRS = ("common", "layers", "twin", "processing", "ui", "icons", "i18n", "data")
+PACKAGE_DIRS = ("common", "layers", "twin", "processing", "ui", "icons", "i18n", "data", "viewer")
 EXCLUDED_SUFFIXES = (".pyc", ".ts", ".tmp", ".orig")
-REQUIRED_BUILD_OUTPUTS = ("resources_rc.py",)
+# viewer/Cesium: CesiumJS for the scene packages' browser viewer, copied from npm by `make viewer`.
+REQUIRED_BUILD_OUTPUTS = ("resources_rc.py", "viewer/Cesium/Cesium.js", "viewer/Cesium/LICENSE.md")
 
 
 def plugin_version() -> str:

@@ -11,6 +11,7 @@ PACKAGES=(
   pyqt5-dev-tools qttools5-dev-tools               # pyrcc5, pylupdate5, lrelease
   xvfb xauth                                       # the real desktop under a virtual screen
   fonts-wqy-microhei                               # CJK glyphs for the zh_CN UI in screenshots
+  chromium                                         # headless 3D Tiles client (CesiumJS) in the tests
   zip unzip make
 )
 # Node.js runs the test tools in tools/ (glTF validator); Debian's nodejs/npm when absent.

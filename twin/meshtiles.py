@@ -38,7 +38,8 @@ from .export import (
     UNSIGNED_INT,
     UNSIGNED_SHORT,
     GlbBuilder,
-    rgba,
+    column_bounds,
+    linear_rgba,
     smooth_normals,
 )
 from .pointtiles import _gltf_xyz, box_of
@@ -165,7 +166,7 @@ def write_building_glb(
     path: Path, positions: np.ndarray, normals: np.ndarray, triangles: np.ndarray, feature: np.ndarray, rows, table
 ) -> tuple[np.ndarray, np.ndarray]:
     """One buildings tile: ENU vertices (float64) with their feature index into ``rows``."""
-    lo, hi = positions.min(axis=0), positions.max(axis=0)
+    lo, hi = column_bounds(positions)
     centre = (lo + hi) / 2
     glb = GlbBuilder()
     attributes = {
@@ -258,7 +259,7 @@ def tile_buildings(
 
     def build(index: np.ndarray, name: str, depth: int) -> MeshTile | None:
         check_canceled(is_canceled)
-        lo, hi = enu_centres[index].min(axis=0), enu_centres[index].max(axis=0)
+        lo, hi = column_bounds(enu_centres[index])
         if len(index) > per_tile and depth < 16 and np.max(hi - lo) > 0:
             mid = (lo + hi) / 2
             quadrant = (enu_centres[index, 0] >= mid[0]).astype(int) * 2 + (enu_centres[index, 1] >= mid[1])
@@ -323,7 +324,7 @@ def _grid_mesh(z: np.ndarray, xs: np.ndarray, ys: np.ndarray, frame: LocalFrame,
 
 
 def write_terrain_glb(path: Path, enu: np.ndarray, triangles: np.ndarray, colours: np.ndarray) -> tuple:
-    lo, hi = enu.min(axis=0), enu.max(axis=0)
+    lo, hi = column_bounds(enu)
     centre = (lo + hi) / 2
     local = (enu - centre).astype(np.float32)
     normals, triangles = smooth_normals(local, triangles)
@@ -332,7 +333,7 @@ def write_terrain_glb(path: Path, enu: np.ndarray, triangles: np.ndarray, colour
         "attributes": {
             "POSITION": glb.accessor(_gltf_xyz(local), FLOAT, "VEC3", ARRAY_BUFFER, min_max=True),
             "NORMAL": glb.accessor(_gltf_xyz(normals), FLOAT, "VEC3", ARRAY_BUFFER),
-            "COLOR_0": glb.accessor(rgba(colours), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
+            "COLOR_0": glb.accessor(linear_rgba(colours), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
         },
         "indices": indices(glb, triangles),
         "material": glb.material("terrain", "#ffffff", double_sided=True),

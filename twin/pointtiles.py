@@ -26,7 +26,7 @@ written for our tile layout):
 
 Tile content: a glTF 2.0 binary with one POINTS primitive: POSITION float32 offsets
 from the tile's centre (the node's ``translation`` holds the centre in float64, so
-nothing jitters), COLOR_0 normalized unsigned-byte RGBA, and per-point classification
+nothing jitters), COLOR_0 normalized unsigned-byte RGBA (linear, as glTF defines it), and per-point classification
 (UINT8) and intensity (UINT16) as ``EXT_structural_metadata`` property attributes
 (``_CLASSIFICATION``, ``_INTENSITY``; each element in 4 bytes, as glTF wants vertex
 attributes aligned). Axes are glTF's (Y up); 3D Tiles turns them to Z up.
@@ -49,7 +49,7 @@ from ..common.errors import InputError
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
 from .cloud import ASPRS_CLASSES
 from .ecef import EnuGrid, LocalFrame
-from .export import ARRAY_BUFFER, FLOAT, POINTS, UNSIGNED_BYTE, UNSIGNED_SHORT, GlbBuilder
+from .export import ARRAY_BUFFER, FLOAT, POINTS, UNSIGNED_BYTE, UNSIGNED_SHORT, GlbBuilder, column_bounds, linear_rgba
 
 #: One spooled point: ENU offsets (float64) and the attributes a package carries.
 SPOOL_DTYPE = np.dtype(
@@ -185,8 +185,8 @@ def spool_clouds(
                     summary.rgb_max = max(summary.rgb_max, int(max(attrs[c].max() for c in ("red", "green", "blue"))))
                 if "intensity" in attrs:
                     summary.intensity_hist += np.bincount(records["intensity"], minlength=65536)
-                summary.mins = np.minimum(summary.mins, enu.min(axis=0))
-                summary.maxs = np.maximum(summary.maxs, enu.max(axis=0))
+                lo, hi = column_bounds(enu)
+                summary.mins, summary.maxs = np.minimum(summary.mins, lo), np.maximum(summary.maxs, hi)
                 summary.counts += np.bincount(summary.cube.cells(enu, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
                 records.tofile(handle)
                 written += len(chunk)
@@ -406,13 +406,19 @@ POINT_SCHEMA = {
 
 def write_point_glb(path: Path, records: np.ndarray, colours: Callable[[np.ndarray], np.ndarray]) -> tuple:
     """One tile's ``.glb``; returns the ENU (min, max) of its points."""
-    xyz = _xyz(records)
-    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+    axes = ("e", "n", "u")
+    lo = np.array([records[a].min() for a in axes])
+    hi = np.array([records[a].max() for a in axes])
     centre = (lo + hi) / 2
+    # Straight into glTF axes and float32 (x east, y up, z south): no (N, 3) float64 temporaries.
+    positions = np.empty((len(records), 3), dtype=np.float32)
+    positions[:, 0] = records["e"] - centre[0]
+    positions[:, 1] = records["u"] - centre[2]
+    positions[:, 2] = centre[1] - records["n"]
     glb = GlbBuilder()
     attributes = {
-        "POSITION": glb.accessor(_gltf_xyz(xyz - centre), FLOAT, "VEC3", ARRAY_BUFFER, min_max=True),
-        "COLOR_0": glb.accessor(colours(records), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
+        "POSITION": glb.accessor(positions, FLOAT, "VEC3", ARRAY_BUFFER, min_max=True),
+        "COLOR_0": glb.accessor(linear_rgba(colours(records)), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
         "_CLASSIFICATION": glb.accessor(records["classification"], UNSIGNED_BYTE, "SCALAR", ARRAY_BUFFER, stride=4),
         "_INTENSITY": glb.accessor(records["intensity"], UNSIGNED_SHORT, "SCALAR", ARRAY_BUFFER, stride=4),
     }

@@ -218,6 +218,16 @@ def check_target(target: str | os.PathLike) -> tuple[Path, bool]:
     return target, as_zip
 
 
+def _readable(path: Path, folder: bool) -> None:
+    """Give a temporary-made file or folder (mkdtemp/mkstemp: owner only) the usual permissions.
+
+    A package is meant to be served: a web server running as another user must read it.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod((0o777 if folder else 0o666) & ~umask)
+
+
 def _publish(staging: Path, target: Path, as_zip: bool) -> None:
     if as_zip:
         fd, part = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".zip.part", dir=target.parent)
@@ -227,12 +237,14 @@ def _publish(staging: Path, target: Path, as_zip: bool) -> None:
                 for path in sorted(staging.rglob("*")):
                     if path.is_file():
                         archive.write(path, path.relative_to(staging).as_posix())
+            _readable(Path(part), folder=False)
             Path(part).replace(target)
         except BaseException:
             Path(part).unlink(missing_ok=True)
             raise
         shutil.rmtree(staging, ignore_errors=True)
         return
+    _readable(staging, folder=True)
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))

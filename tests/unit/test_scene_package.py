@@ -200,7 +200,10 @@ def test_points_read_back_within_a_centimetre(package, sources):
     assert len(np.unique(index)) == len(source)
     assert np.array_equal(got["classification"][index], sources["points"]["classification"])
     assert np.array_equal(got["intensity"][index], sources["points"]["intensity"])
-    assert np.array_equal(got["rgba"][index, 0], sources["points"]["red"] // 257)
+    # COLOR_0 is linear in glTF: the sRGB bytes of the file, linearised (independent formula here).
+    srgb = (sources["points"]["red"] // 257) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    assert np.array_equal(got["rgba"][index, 0], np.round(255 * linear).astype(np.uint8))
 
 
 def test_counts_per_level_add_up_to_the_source(package, sources):
@@ -295,7 +298,10 @@ def test_many_chunks_keep_every_point_once(sources, tmp_path, monkeypatch):
     assert len(levels) >= 4 and levels[0] > 0
     # Classification colours: the ASPRS palette (building red, ground brown).
     roof = got["classification"] == 6
-    assert np.all(got["rgba"][roof, :3] == (215, 25, 28)) and np.all(got["rgba"][~roof, :3] == (166, 97, 26))
+    from citytwin.twin.export import SRGB_TO_LINEAR_BYTE
+
+    lin = SRGB_TO_LINEAR_BYTE
+    assert np.all(got["rgba"][roof, :3] == lin[[215, 25, 28]]) and np.all(got["rgba"][~roof, :3] == lin[[166, 97, 26]])
 
 
 def test_budget_and_spread(package):
@@ -491,3 +497,17 @@ def test_enu_grid_agrees_with_pyproj():
     far = small.to_enu(x, y, z)
     assert np.abs(far - frame.to_enu(x, y, z)).max() < 1e-6
     assert small.fallbacks == 1 or not small.usable
+
+
+def test_package_is_readable_by_a_web_server(package, tmp_path, sources):
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [package, *package.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o044 == 0o044 & ~umask, (path, oct(mode))  # others can read
+    target = tmp_path / "p.zip"
+    export_scene_package(target, [sources["las"]], viewer=False)
+    assert stat.S_IMODE(target.stat().st_mode) & 0o044 == 0o044
