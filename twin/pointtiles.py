@@ -651,19 +651,22 @@ class PointTiler:
         order = np.argsort(codes)
         codes = codes[order]
         depth = assign_depths(codes, bits, grid_bits, self.tree.budget, leaf)
-        # Tiles: group the points by (depth, node prefix); each group is one tile.
-        prefix = codes >> (3 * (bits - depth.astype(np.uint64)))
-        group = (depth.astype(np.uint64) << np.uint64(58)) | prefix
-        by_tile = np.argsort(group)
-        group = group[by_tile]
-        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-        ends = np.r_[starts[1:], len(group)]
+        # Tiles: group the points by (depth, node prefix); each group is one tile. Codes are
+        # sorted, so a stable sort by depth alone (small integers: a linear radix sort)
+        # leaves every depth's points in prefix order, and one gather puts the records so.
+        by_tile = np.argsort(depth.astype(np.int8), kind="stable")
+        depth = depth[by_tile]
+        prefix = codes[by_tile] >> (3 * (bits - depth.astype(np.uint64)))
+        records = records[order[by_tile]]
+        del order, codes, by_tile
+        starts = np.flatnonzero(np.r_[True, (prefix[1:] != prefix[:-1]) | (depth[1:] != depth[:-1])])
+        ends = np.r_[starts[1:], len(prefix)]
         for a, b in zip(starts, ends):
             check_canceled(self.is_canceled)
-            d = int(group[a] >> np.uint64(58))
-            x, y, z = demorton3(int(group[a] & np.uint64((1 << 58) - 1)))
+            d = int(depth[a])
+            x, y, z = demorton3(int(prefix[a]))
             tile_key = (key[0] + d, (key[1] << d) + x, (key[2] << d) + y, (key[3] << d) + z)
-            rows = records[order[by_tile[a:b]]]
+            rows = records[a:b]
             if d == 0:
                 rows.tofile(self._pending_path(key))
                 self._tile(key)
