@@ -52,7 +52,7 @@ def _hash01(a: np.ndarray, b: np.ndarray, salt: int) -> np.ndarray:
     return (h & np.uint64(0xFFFFFF)).astype(np.float64) / float(0x1000000)
 
 
-def _city_points(index: np.ndarray, n_points: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def city_points(index: np.ndarray, n_points: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Points number ``index`` of an ``n_points`` survey: position by strip and scan line, then the city below."""
     n_strips = int(np.ceil((EXTENT_M - STRIP_WIDTH_M) / STRIP_STEP_M)) + 1
     per_strip = -(-n_points // n_strips)
@@ -124,7 +124,7 @@ def write_city_cloud(path: Path, n_points: int, chunk_size: int = 1_000_000, see
     with laspy.open(str(path), mode="w", header=header) as writer:
         for start in range(0, n_points, chunk_size):
             index = np.arange(start, min(start + chunk_size, n_points), dtype=np.int64)
-            values = _city_points(index, n_points, rng)
+            values = city_points(index, n_points, rng)
             record = laspy.ScaleAwarePointRecord.zeros(index.size, header=header)
             for name, array in values.items():
                 record[name] = array
