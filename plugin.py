@@ -48,6 +48,7 @@ class CityTwinPlugin:
         self.view3d_action: QAction | None = None
         self.ts_plot = None
         self.ts_plot_action: QAction | None = None
+        self.scene_package = None
         self.actions: list[QAction] = []
         self.connections = SignalConnections()
         self._message_item = None
@@ -89,6 +90,7 @@ class CityTwinPlugin:
             point_cloud_info=self.open_point_cloud_info,
             open_algorithm=self.open_algorithm,
             time_series_plot=self.show_ts_plot,
+            scene_package=self.open_scene_package,
         )
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
@@ -171,6 +173,15 @@ class CityTwinPlugin:
         import processing  # QGIS's own Processing plugin (absolute import)
 
         processing.execAlgorithmDialog(f"{PROVIDER_ID}:pointcloudinfo", {})
+
+    def open_scene_package(self):
+        """Open "Export 3D scene package" pre-filled with the base's point clouds, buildings and DTM."""
+        from .ui.scene_package_dialog import ScenePackageLauncher, package_parameters, point_cloud_entries
+
+        project = QgsProject.instance()
+        if self.scene_package is None:
+            self.scene_package = ScenePackageLauncher(self.iface.mainWindow(), self.iface.messageBar())
+        return self.scene_package.open(package_parameters(project, point_cloud_entries(project)))
 
     def open_installer(self) -> None:
         from .ui.install_dialog import DependencyInstallDialog
@@ -317,13 +328,21 @@ class CityTwinPlugin:
         obj.setParent(None)
         obj.deleteLater()
 
-    def unload(self) -> None:
-        """Undo everything initGui and initProcessing did."""
-        self.connections.disconnect_all()
+    def _close_dialogs(self) -> None:
         if self._install_dialog is not None:
             self._install_dialog.close()
             self._install_dialog.deleteLater()
             self._install_dialog = None
+        if self.scene_package is not None:
+            # Closes the export dialog (a run in progress is canceled) and its message.
+            self.scene_package.teardown()
+            self._discard(self.scene_package)
+            self.scene_package = None
+
+    def unload(self) -> None:
+        """Undo everything initGui and initProcessing did."""
+        self.connections.disconnect_all()
+        self._close_dialogs()
         if self._message_item is not None and self.iface is not None:
             with contextlib.suppress(RuntimeError):  # already closed by the user and deleted
                 self.iface.messageBar().popWidget(self._message_item)

@@ -487,17 +487,17 @@ Every output row carries the factors used and the table rows they came from (fac
 <context>
     <name>BuildingHeightsAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="251"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="247"/>
         <source>Building heights from point cloud</source>
         <translation>由点云计算建筑高度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="254"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="250"/>
         <source>building,height,roof,footprint,lidar,las,laz,ndsm,storeys</source>
         <translation>建筑,高度,屋顶,轮廓,激光雷达,las,laz,ndsm,楼层</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="257"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="253"/>
         <source>For every building footprint: the points of the cloud inside it (all classes except ground, water and noise), the roof height as a high percentile of their z (the 95th ignores antennas and stray returns), the ground under the footprint (median of the DTM cells inside it; the DTM is interpolated under buildings from the ground around them) and the building height = roof − ground, in metres.
 Output: a copy of the footprint layer with pc_points (points inside), pc_roof_z, pc_ground_z, pc_height_m, pc_height_std (roof roughness) and pc_flag (why a value is missing, e.g. too few points). The input layer is not modified.
 Without a DTM one is made from the same points in the same pass (ground class 2, else a morphological filter). Points are assigned to footprints through a raster of footprint ids, with exact point-in-polygon tests only near the edges: tens of millions of points take seconds.</source>
@@ -506,57 +506,57 @@ Without a DTM one is made from the same points in the same pass (ground class 2,
 未提供 DTM 时，在同一遍读取中由同一点云生成（地面类 2，否则使用形态学滤波）。点通过轮廓编号栅格分配到轮廓，仅在边缘附近做精确的点在多边形内判断：数千万点只需数秒。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="272"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="268"/>
         <source>Building footprints</source>
         <translation>建筑轮廓</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="277"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="273"/>
         <source>DTM in the point cloud&apos;s CRS (default: made from the cloud)</source>
         <translation>点云坐标系下的 DTM（默认：由点云生成）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="282"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="278"/>
         <source>Roof percentile of the points&apos; heights</source>
         <translation>屋顶高度取点高程的百分位数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="292"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="288"/>
         <source>Fewest points for a height</source>
         <translation>计算高度所需的最少点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="301"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="297"/>
         <source>Cell size of the DTM made from the cloud (m)</source>
         <translation>由点云生成的 DTM 像元大小（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="310"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="306"/>
         <source>Buildings with heights</source>
         <translation>带高度的建筑</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="315"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="311"/>
         <source>Buildings with a height</source>
         <translation>已得到高度的建筑数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="333"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="329"/>
         <source>The DTM {name} cannot be read by GDAL.</source>
         <translation>GDAL 无法读取 DTM {name}。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="349"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="345"/>
         <source>The DTM is resampled (bilinear) to a north-up grid in the point cloud&apos;s CRS.</source>
         <translation>DTM 已按双线性重采样到点云坐标系下的正北格网。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="401"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="397"/>
         <source>{measured} of {total} buildings have a height from the point cloud.</source>
         <translation>{total} 栋建筑中有 {measured} 栋由点云得到了高度。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="407"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="403"/>
         <source>{count} buildings: {flag}</source>
         <translation>{count} 栋建筑：{flag}</translation>
     </message>
@@ -1096,67 +1096,67 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>CityTwinPlugin</name>
     <message>
-        <location filename="../plugin.py" line="79"/>
+        <location filename="../plugin.py" line="80"/>
         <source>&amp;CityTwin</source>
         <translation>城市孪生(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="275"/>
+        <location filename="../plugin.py" line="286"/>
         <source>CityTwin</source>
         <translation>城市孪生 CityTwin</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="101"/>
+        <location filename="../plugin.py" line="103"/>
         <source>Digital Base Panel</source>
         <translation>数字底座面板</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="102"/>
+        <location filename="../plugin.py" line="104"/>
         <source>Show or hide the CityTwin Digital Base panel</source>
         <translation>显示或隐藏 CityTwin 数字底座面板</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="112"/>
+        <location filename="../plugin.py" line="114"/>
         <source>Point Cloud Information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="116"/>
+        <location filename="../plugin.py" line="118"/>
         <source>Install Missing Packages…</source>
         <translation>安装缺失的软件包…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="300"/>
+        <location filename="../plugin.py" line="311"/>
         <source>About CityTwin</source>
         <translation>关于 CityTwin</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="157"/>
+        <location filename="../plugin.py" line="159"/>
         <source>Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.</source>
         <translation>缺少 Python 软件包：{names}。点云、三维和监测工具需要它们。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="163"/>
+        <location filename="../plugin.py" line="165"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="180"/>
+        <location filename="../plugin.py" line="191"/>
         <source>All required Python packages are installed.</source>
         <translation>所需的 Python 软件包均已安装。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="200"/>
+        <location filename="../plugin.py" line="211"/>
         <source>The Python packages were installed.</source>
         <translation>Python 软件包已安装。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="200"/>
+        <location filename="../plugin.py" line="211"/>
         <source>Some packages could not be installed: {names}</source>
         <translation>部分软件包未能安装：{names}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="300"/>
+        <location filename="../plugin.py" line="311"/>
         <source>CityTwin {version}
 
 {about}
@@ -1169,32 +1169,32 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 主页：{homepage}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="237"/>
+        <location filename="../plugin.py" line="248"/>
         <source>The base was added to the project: {n} layers.</source>
         <translation>底座已添加到项目：{n} 个图层。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="104"/>
+        <location filename="../plugin.py" line="106"/>
         <source>3D View</source>
         <translation>三维视图</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="106"/>
+        <location filename="../plugin.py" line="108"/>
         <source>Show the base&apos;s point clouds in 3D</source>
         <translation>以三维方式显示底座中的点云</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="108"/>
+        <location filename="../plugin.py" line="110"/>
         <source>Time-series plot</source>
         <translation>时间序列图</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="110"/>
+        <location filename="../plugin.py" line="112"/>
         <source>Click a PS point on the map to plot its displacement series</source>
         <translation>在地图上点击 PS 点，绘制其位移时间序列</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="275"/>
+        <location filename="../plugin.py" line="286"/>
         <source>The time-series plot needs matplotlib ({error}): use Install Missing Packages…</source>
         <translation>时间序列图需要 matplotlib（{error}）：请使用“安装缺失的软件包…”</translation>
     </message>
@@ -1446,154 +1446,164 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>DigitalBaseDock</name>
     <message>
-        <location filename="../ui/dock.py" line="59"/>
+        <location filename="../ui/dock.py" line="60"/>
         <source>CityTwin — Digital Base</source>
         <translation>CityTwin — 数字底座</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="159"/>
+        <location filename="../ui/dock.py" line="171"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="103"/>
+        <location filename="../ui/dock.py" line="152"/>
         <source>Point cloud information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="169"/>
+        <location filename="../ui/dock.py" line="181"/>
         <source>Navigation</source>
         <translation>导航</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="170"/>
+        <location filename="../ui/dock.py" line="182"/>
         <source>Communication</source>
         <translation>通信</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="171"/>
+        <location filename="../ui/dock.py" line="183"/>
         <source>Remote sensing</source>
         <translation>遥感</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="172"/>
+        <location filename="../ui/dock.py" line="184"/>
         <source>Real-scene 3D</source>
         <translation>实景三维</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="173"/>
+        <location filename="../ui/dock.py" line="185"/>
         <source>Monitoring</source>
         <translation>监测</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="216"/>
+        <location filename="../ui/dock.py" line="228"/>
         <source>Project: {name}</source>
         <translation>项目：{name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="216"/>
+        <location filename="../ui/dock.py" line="228"/>
         <source>(unsaved)</source>
         <translation>（未保存）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="218"/>
+        <location filename="../ui/dock.py" line="230"/>
         <source>Base CRS: not set</source>
         <translation>底座坐标系：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="222"/>
+        <location filename="../ui/dock.py" line="234"/>
         <source>Base CRS: {authid} — {name}</source>
         <translation>底座坐标系：{authid} — {name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="224"/>
+        <location filename="../ui/dock.py" line="236"/>
         <source>(not a CGCS2000 Gauss-Krüger zone)</source>
         <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="227"/>
+        <location filename="../ui/dock.py" line="239"/>
         <source>Time axis: not set</source>
         <translation>时间轴：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="229"/>
+        <location filename="../ui/dock.py" line="241"/>
         <source>Time axis: {start} – {end}</source>
         <translation>时间轴：{start} – {end}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="232"/>
+        <location filename="../ui/dock.py" line="244"/>
         <source>Other layers: {n}</source>
         <translation>其他图层：{n}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="241"/>
+        <location filename="../ui/dock.py" line="253"/>
         <source>{section} ({n})</source>
         <translation>{section}（{n}）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="254"/>
+        <location filename="../ui/dock.py" line="266"/>
         <source>No layers yet</source>
         <translation>暂无图层</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="269"/>
+        <location filename="../ui/dock.py" line="281"/>
         <source>Missing Python packages: {names}</source>
         <translation>缺少 Python 软件包：{names}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="274"/>
+        <location filename="../ui/dock.py" line="286"/>
         <source>Python packages: all available</source>
         <translation>Python 软件包：全部可用</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="91"/>
+        <location filename="../ui/dock.py" line="92"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="97"/>
+        <location filename="../ui/dock.py" line="98"/>
         <source>Build</source>
         <translation>构建</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="120"/>
+        <location filename="../ui/dock.py" line="115"/>
         <source>1. Fit displacement time series…</source>
         <translation>1. 拟合位移时间序列…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="120"/>
+        <location filename="../ui/dock.py" line="115"/>
         <source>Vertical and east-west decomposition…</source>
         <translation>竖向与东西向分解…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="120"/>
+        <location filename="../ui/dock.py" line="115"/>
         <source>2. Subsidence rate surface…</source>
         <translation>2. 沉降速率面…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="120"/>
+        <location filename="../ui/dock.py" line="115"/>
         <source>3. Subsidence hotspots…</source>
         <translation>3. 沉降热点…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="120"/>
+        <location filename="../ui/dock.py" line="115"/>
         <source>4. Building damage risk…</source>
         <translation>4. 建筑损坏风险…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="137"/>
+        <location filename="../ui/dock.py" line="132"/>
         <source>Time-series plot</source>
         <translation>时间序列图</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="145"/>
+        <location filename="../ui/dock.py" line="140"/>
         <source>Subsidence</source>
         <translation>地面沉降</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="152"/>
+        <location filename="../ui/dock.py" line="147"/>
         <source>Carbon</source>
         <translation>碳排放</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="154"/>
+        <source>Export 3D scene package…</source>
+        <translation>导出三维场景包…</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="156"/>
+        <source>The base&apos;s point clouds, buildings and DTM as a 3D Tiles scene package with a web viewer</source>
+        <translation>将底座的点云、建筑物和数字地面模型 DTM 导出为带网页查看器的 3D Tiles 三维场景包</translation>
     </message>
 </context>
 <context>
@@ -1727,12 +1737,12 @@ Input: an EGMS CSV (YYYYMMDD columns) or a point layer with D_YYYYMMDD / DYYYYMM
 <context>
     <name>FrameMessages</name>
     <message>
-        <location filename="../processing/qgis_frames.py" line="201"/>
+        <location filename="../processing/qgis_frames.py" line="208"/>
         <source>Layer &apos;{layer}&apos; has no CRS: assign one (distances are in metres).</source>
         <translation>图层“{layer}”没有坐标参考系：请先指定（距离以米为单位）。</translation>
     </message>
     <message>
-        <location filename="../processing/qgis_frames.py" line="213"/>
+        <location filename="../processing/qgis_frames.py" line="220"/>
         <source>{layer} is in geographic coordinates; distances are computed in {crs}.</source>
         <translation>{layer} 为地理坐标；距离在 {crs} 中计算。</translation>
     </message>
@@ -2081,22 +2091,22 @@ Clusters with at least the minimum number of points become polygons (the points 
 <context>
     <name>PointCloudAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="52"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="48"/>
         <source>Point cloud file</source>
         <translation>点云文件</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="52"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="48"/>
         <source>Point clouds (*.las *.laz *.LAS *.LAZ);;All files (*.*)</source>
         <translation>点云 (*.las *.laz *.LAS *.LAZ);;所有文件 (*.*)</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="60"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="56"/>
         <source>CRS to assign when the file has none</source>
         <translation>文件无坐标系时指定的坐标系</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="67"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="63"/>
         <source>No point cloud file was given.</source>
         <translation>未提供点云文件。</translation>
     </message>
@@ -2171,17 +2181,17 @@ With 'Count points per class' the points are streamed in chunks of one million a
 <context>
     <name>PointCloudSurfacesAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="96"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="92"/>
         <source>Point cloud to DSM/DTM/nDSM</source>
         <translation>点云生成 DSM/DTM/nDSM</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="99"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="95"/>
         <source>dsm,dtm,ndsm,dem,terrain,ground,lidar,las,laz,raster,height</source>
         <translation>dsm,dtm,ndsm,dem,地形,地面,激光雷达,las,laz,栅格,高度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="102"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="98"/>
         <source>Streams a LAS/LAZ/COPC point cloud chunk by chunk (memory bounded by the raster, not the file) and writes three float32 GeoTIFFs on one grid of the chosen cell size (metres of the output CRS), nodata −9999:
 • DSM: highest point per cell, noise (classes 7 and 18) excluded; empty cells stay nodata.
 • DTM: mean height of the ground points (ASPRS class 2) per cell. When the cloud has no ground class (or 'Ground filter' is 'always'), the lowest point per cell cleaned by a progressive morphological filter (Zhang et al. 2003) with windows up to the filter window — make it wider than the smallest side of the largest building. Gaps under buildings are interpolated linearly from the ground around them, up to the fill distance; farther cells stay nodata.
@@ -2194,102 +2204,102 @@ A file without a CRS record gets the CRS you assign (it is never guessed); give 
 没有坐标系记录的文件使用您指定的坐标系（绝不猜测）；指定输出坐标系可先对点进行投影转换。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="119"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="115"/>
         <source>Output CRS (reproject the points)</source>
         <translation>输出坐标系（对点进行投影转换）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="122"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="118"/>
         <source>Cell size (m)</source>
         <translation>像元大小（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="131"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="127"/>
         <source>Extent (default: the whole cloud)</source>
         <translation>范围（默认：整个点云）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="130"/>
         <source>Ground filter</source>
         <translation>地面滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="130"/>
         <source>Automatic: ground class 2 when present, else the morphological filter</source>
         <translation>自动：有地面类 2 时使用它，否则使用形态学滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="130"/>
         <source>Always the morphological filter</source>
         <translation>始终使用形态学滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="134"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="130"/>
         <source>Never: ground class 2 only</source>
         <translation>从不：仅使用地面类 2</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="146"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="142"/>
         <source>Ground filter window (m)</source>
         <translation>地面滤波窗口（米）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="146"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="142"/>
         <source>Fill DTM gaps up to (m from measured ground)</source>
         <translation>DTM 空缺填补距离（距实测地面的米数）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="155"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="151"/>
         <source>DSM (surface)</source>
         <translation>DSM（地表）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="156"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="152"/>
         <source>DTM (terrain)</source>
         <translation>DTM（地形）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="157"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="153"/>
         <source>nDSM (height above ground)</source>
         <translation>nDSM（离地高度）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="158"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="154"/>
         <source>Ground from</source>
         <translation>地面来源</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="159"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="155"/>
         <source>Columns</source>
         <translation>列数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="160"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="156"/>
         <source>Rows</source>
         <translation>行数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="176"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="172"/>
         <source>The extent is taken in the point cloud&apos;s CRS (given in {crs}).</source>
         <translation>范围按点云坐标系解释（给定坐标系为 {crs}）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="194"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="190"/>
         <source>{file} has no CRS record and none was assigned: the rasters are written without a CRS.</source>
         <translation>{file} 没有坐标系记录，也未指定坐标系：写出的栅格不带坐标系。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="200"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="196"/>
         <source>ground class 2</source>
         <translation>地面类 2</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="201"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="197"/>
         <source>progressive morphological filter</source>
         <translation>渐进形态学滤波</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/terrain_algorithms.py" line="204"/>
+        <location filename="../processing/algorithms/terrain_algorithms.py" line="200"/>
         <source>{cols} × {rows} cells of {size} m; DTM from {method}; {valid} of {cells} cells have a DTM.</source>
         <translation>{cols} × {rows} 个 {size} 米像元；DTM 来自{method}；{cells} 个像元中 {valid} 个有 DTM 值。</translation>
     </message>
@@ -2626,6 +2636,197 @@ Choose what our estimate includes so that the scopes match: inventories place el
         <location filename="../processing/algorithms/scene_algorithms.py" line="172"/>
         <source>{n} buildings without a height were left out.</source>
         <translation>{n} 栋没有高度的建筑被略去。</translation>
+    </message>
+</context>
+<context>
+    <name>ScenePackageAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="69"/>
+        <source>Export 3D scene package</source>
+        <translation>导出三维场景包</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="72"/>
+        <source>3d tiles,cesium,gltf,tileset,scene,package,web,lidar,las,laz,buildings,dtm</source>
+        <translation>3d tiles,cesium,gltf,瓦片集,场景,场景包,网页,激光雷达,las,laz,建筑物,dtm</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="75"/>
+        <source>Writes the point clouds, extruded buildings and the DTM of the base as one 3D scene package: an OGC 3D Tiles 1.1 tileset (tileset.json) of glTF 2.0 binary tiles, a manifest.json (sources with SHA-256, CRS, origin, counts) and a browser viewer.
+• Points: an octree with level of detail and ADD refinement: every point of the files is written exactly once; a tile keeps an even sample of at most 'Points per tile' points of its cube and hands the rest to its eight children, so the levels add up to the source count. The files are streamed (memory bounded). Colours: RGB, ASPRS classification, elevation or intensity; classification and intensity are also kept per point (EXT_structural_metadata).
+• Buildings: footprints extruded from their base to base + height (metres; default height field: pc_height_m, height, …; base: the field you give, else the lowest DTM height under the footprint). Every attribute is kept and can be picked in the viewer (EXT_mesh_features and EXT_structural_metadata).
+• DTM: a terrain surface as a quadtree of triangle grids (REPLACE refinement).
+Georeferencing: coordinates go from the base CRS to Earth-centred coordinates (ECEF, EPSG:4978) with PROJ; tiles hold small offsets in an east/north/up frame at an origin near the data, placed on the Earth by the tileset's root transform. CGCS2000 is taken as WGS 84 (they agree to a few centimetres); heights are used as ellipsoidal heights (no geoid model: over a global terrain the package sits off by the geoid undulation, about −8 to −10 m around Beijing). A file without a CRS record gets the CRS you assign (it is never guessed).
+Output: a folder, or a single .zip file (give a name ending in .zip, or tick the option). To open it, run python3 serve.py in the package folder (browsers refuse file:// pages) and the page opens in your browser (CesiumJS, offline); or serve the folder from any web server, load tileset.json in CesiumJS, or add it in QGIS 3.34+ as a &quot;Cesium 3D Tiles&quot; layer. The package is written to a hidden folder and moved into place when complete: a failure or a cancel leaves nothing; an existing output is replaced only when it is a CityTwin package.</source>
+        <translation>将底座的点云、拉伸的建筑物和数字地面模型 DTM 写为一个三维场景包：由 glTF 2.0 二进制瓦片组成的 OGC 3D Tiles 1.1 瓦片集（tileset.json）、manifest.json（带 SHA-256 的数据源、坐标系、原点、数量）和一个浏览器查看器。
+• 点：带细节层次（LOD）的八叉树，采用 ADD 细化：文件中的每个点恰好写出一次；每个瓦片保留其立方体内至多“每瓦片点数上限”个均匀抽样的点，其余交给它的八个子瓦片，因此各层点数之和等于源点数。文件按块流式读取（内存有界）。着色方式：RGB、ASPRS 分类、高程或强度；分类和强度也逐点保存（EXT_structural_metadata）。
+• 建筑物：轮廓从基底拉伸到基底 + 高度（米；默认高度字段：pc_height_m、height、…；基底：您给出的字段，否则取轮廓下 DTM 的最低高程）。所有属性都保留，可在查看器中点选（EXT_mesh_features 和 EXT_structural_metadata）。
+• DTM：由三角网格四叉树构成的地形表面（REPLACE 细化）。
+地理参考：坐标用 PROJ 从底座坐标系转换到地心地固坐标（ECEF，EPSG:4978）；瓦片保存的是以数据附近原点为中心的东/北/天（ENU）局部坐标系中的小偏移量，由瓦片集根节点的 transform 放回地球上。CGCS2000 按 WGS 84 处理（两者相差仅几厘米）；高程按椭球高使用（不使用大地水准面模型：叠加在全球地形上时，场景包会偏离一个大地水准面差距，北京附近约 −8 至 −10 米）。没有坐标系记录的文件使用您指定的坐标系（坐标系绝不猜测）。
+输出：一个文件夹，或单个 .zip 文件（给出以 .zip 结尾的名称，或勾选该选项）。打开方法：在场景包文件夹中运行 python3 serve.py（浏览器不允许 file:// 页面读取瓦片），页面会在浏览器中打开（CesiumJS，可离线）；也可以用任意网页服务器发布该文件夹、在 CesiumJS 中加载 tileset.json，或在 QGIS 3.34+ 中将其添加为“Cesium 3D Tiles”图层。场景包先写入一个隐藏文件夹，完成后才移到目标位置：失败或取消都不会留下任何内容；已有的输出只有在它是 CityTwin 场景包时才会被替换。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="104"/>
+        <source>Point clouds (LAS/LAZ/COPC files)</source>
+        <translation>点云（LAS/LAZ/COPC 文件）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="112"/>
+        <source>CRS to assign to point clouds whose file has none</source>
+        <translation>文件无坐标系时为点云指定的坐标系</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="117"/>
+        <source>Building footprints (optional)</source>
+        <translation>建筑物轮廓（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="125"/>
+        <source>Building height field (m above the base)</source>
+        <translation>建筑物高度字段（高出基底的米数）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="125"/>
+        <source>Building base elevation field (m; default: from the DTM)</source>
+        <translation>建筑物基底高程字段（米；默认：取自 DTM）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
+        <source>DTM (optional)</source>
+        <translation>数字地面模型 DTM（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <source>Colour points by</source>
+        <translation>点的着色方式</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <source>Automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <source>RGB</source>
+        <translation>RGB</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <source>Classification</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <source>Elevation</source>
+        <translation>高程</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <source>Intensity</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="153"/>
+        <source>Points per tile (at most)</source>
+        <translation>每瓦片点数上限</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="163"/>
+        <source>Maximum octree depth (0: as deep as the point budget needs)</source>
+        <translation>八叉树最大深度（0：按每瓦片点数上限所需的深度）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="174"/>
+        <source>Write the package as one .zip file</source>
+        <translation>将场景包写为单个 .zip 文件</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="177"/>
+        <source>Scene package (folder, or a name ending in .zip)</source>
+        <translation>三维场景包（文件夹，或以 .zip 结尾的文件名）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="182"/>
+        <source>Points in the package</source>
+        <translation>场景包中的点数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="183"/>
+        <source>Buildings in the package</source>
+        <translation>场景包中的建筑物数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="184"/>
+        <source>Tiles with content</source>
+        <translation>有内容的瓦片数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="205"/>
+        <source>Point cloud {file}: file not found.</source>
+        <translation>点云 {file}：文件不存在。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="220"/>
+        <source>Buildings layer &apos;{layer}&apos; has no CRS: assign one (a CRS is never guessed).</source>
+        <translation>建筑物图层“{layer}”没有坐标系：请为其指定坐标系（坐标系绝不猜测）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="229"/>
+        <source>Buildings layer '{layer}': no building has a height in field '{field}' (all NULL or ≤ 0).</source>
+        <translation>建筑物图层“{layer}”：字段“{field}”中没有任何建筑物有高度（全部为空或 ≤ 0）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="235"/>
+        <source>Buildings layer &apos;{layer}&apos;: {n} buildings without a height in &apos;{field}&apos; are left out.</source>
+        <translation>建筑物图层“{layer}”：{n} 栋在“{field}”中没有高度的建筑物未导出。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="240"/>
+        <source>{n} buildings from &apos;{layer}&apos;, heights from field &apos;{field}&apos;.</source>
+        <translation>来自“{layer}”的 {n} 栋建筑物，高度取自字段“{field}”。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="266"/>
+        <source>No output folder was given.</source>
+        <translation>未给出输出文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="282"/>
+        <source>Nothing to export: give point clouds, buildings or a DTM.</source>
+        <translation>没有可导出的内容：请给出点云、建筑物或 DTM。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="303"/>
+        <source>{points} points, {buildings} buildings, {tiles} tiles -&gt; {path}</source>
+        <translation>{points} 个点，{buildings} 栋建筑物，{tiles} 个瓦片 -&gt; {path}</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="309"/>
+        <source>To view it: python3 serve.py in {folder} (then open the address it prints).</source>
+        <translation>查看方法：在 {folder} 中运行 python3 serve.py（然后打开它显示的地址）。</translation>
+    </message>
+</context>
+<context>
+    <name>ScenePackageLauncher</name>
+    <message>
+        <location filename="../ui/scene_package_dialog.py" line="108"/>
+        <source>The CityTwin Processing provider is not loaded.</source>
+        <translation>CityTwin 处理工具提供程序未加载。</translation>
+    </message>
+    <message>
+        <location filename="../ui/scene_package_dialog.py" line="129"/>
+        <source>3D scene package written ({points} points, {tiles} tiles): {path}</source>
+        <translation>三维场景包已写出（{points} 个点，{tiles} 个瓦片）：{path}</translation>
+    </message>
+    <message>
+        <location filename="../ui/scene_package_dialog.py" line="144"/>
+        <source>CityTwin</source>
+        <translation>城市孪生 CityTwin</translation>
+    </message>
+    <message>
+        <location filename="../ui/scene_package_dialog.py" line="135"/>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
     </message>
 </context>
 <context>
@@ -3068,209 +3269,219 @@ NDVI 超出 [−1, 1] 视为无效：这些像元设为无数据并计数；看�
         <translation>CityTwin — 三维视图</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="77"/>
+        <location filename="../ui/view3d.py" line="78"/>
         <source>Choose a point cloud and click Load.</source>
         <translation>请选择点云并点击“加载”。</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="84"/>
+        <location filename="../ui/view3d.py" line="85"/>
         <source>Right-click a point to see its attributes.</source>
         <translation>右键单击一个点以查看其属性。</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="108"/>
+        <location filename="../ui/view3d.py" line="109"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="114"/>
+        <location filename="../ui/view3d.py" line="115"/>
         <source>Point budget: the cloud is thinned evenly to at most this many points</source>
         <translation>点数预算：点云均匀抽稀到至多此点数</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="115"/>
+        <location filename="../ui/view3d.py" line="116"/>
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="117"/>
+        <location filename="../ui/view3d.py" line="118"/>
         <source>Map extent</source>
         <translation>地图范围</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="118"/>
+        <location filename="../ui/view3d.py" line="119"/>
         <source>Load the part of the cloud inside the 2D map&apos;s extent</source>
         <translation>加载二维地图范围内的点云部分</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="128"/>
+        <location filename="../ui/view3d.py" line="129"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="128"/>
+        <location filename="../ui/view3d.py" line="129"/>
         <source>RGB</source>
         <translation>RGB</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="128"/>
+        <location filename="../ui/view3d.py" line="129"/>
         <source>Classification</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="128"/>
+        <location filename="../ui/view3d.py" line="129"/>
         <source>Elevation</source>
         <translation>高程</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="128"/>
+        <location filename="../ui/view3d.py" line="129"/>
         <source>Intensity</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="134"/>
+        <location filename="../ui/view3d.py" line="135"/>
         <source>Oblique from south</source>
         <translation>自南斜视</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="134"/>
+        <location filename="../ui/view3d.py" line="135"/>
         <source>Oblique from east</source>
         <translation>自东斜视</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="134"/>
+        <location filename="../ui/view3d.py" line="135"/>
         <source>Oblique from north</source>
         <translation>自北斜视</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="134"/>
+        <location filename="../ui/view3d.py" line="135"/>
         <source>Oblique from west</source>
         <translation>自西斜视</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="134"/>
+        <location filename="../ui/view3d.py" line="135"/>
         <source>Top</source>
         <translation>顶视</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="139"/>
+        <location filename="../ui/view3d.py" line="140"/>
         <source>Show on map</source>
         <translation>在地图上显示</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="140"/>
+        <location filename="../ui/view3d.py" line="141"/>
         <source>Zoom the 2D map to the loaded cloud</source>
         <translation>将二维地图缩放到已加载的点云</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="142"/>
+        <location filename="../ui/view3d.py" line="143"/>
         <source>Image…</source>
         <translation>图像…</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="144"/>
+        <location filename="../ui/view3d.py" line="145"/>
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="146"/>
+        <location filename="../ui/view3d.py" line="152"/>
         <source>Separate window</source>
         <translation>独立窗口</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="147"/>
+        <location filename="../ui/view3d.py" line="153"/>
         <source>Open the cloud in a viewer window of its own process</source>
         <translation>在独立进程的查看器窗口中打开点云</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="197"/>
+        <location filename="../ui/view3d.py" line="203"/>
         <source>Open a point cloud</source>
         <translation>打开点云</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="197"/>
+        <location filename="../ui/view3d.py" line="203"/>
         <source>Point clouds (*.las *.laz *.copc.laz)</source>
         <translation>点云 (*.las *.laz *.copc.laz)</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="223"/>
+        <location filename="../ui/view3d.py" line="229"/>
         <source>The interactive 3D view cannot start here ({error}). Showing an offscreen image instead; &apos;Separate window&apos; opens a viewer in its own process.</source>
         <translation>交互式三维视图无法在此启动（{error}）。改为显示离屏图像；“独立窗口”可在独立进程中打开查看器。</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="253"/>
+        <location filename="../ui/view3d.py" line="261"/>
         <source>No point cloud chosen.</source>
         <translation>未选择点云。</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="258"/>
+        <location filename="../ui/view3d.py" line="266"/>
         <source>Reading {name}…</source>
         <translation>正在读取 {name}…</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="273"/>
+        <location filename="../ui/view3d.py" line="281"/>
         <source>CityTwin: reading a point cloud</source>
         <translation>CityTwin：正在读取点云</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="288"/>
+        <location filename="../ui/view3d.py" line="296"/>
         <source>Could not read the point cloud: {error}</source>
         <translation>无法读取点云：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="291"/>
+        <location filename="../ui/view3d.py" line="299"/>
         <source>Canceled.</source>
         <translation>已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="315"/>
+        <location filename="../ui/view3d.py" line="323"/>
         <source>{shown} of {total} points shown ({name}).</source>
         <translation>显示 {total} 个点中的 {shown} 个（{name}）。</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="408"/>
+        <location filename="../ui/view3d.py" line="416"/>
         <source>Save a 3D image</source>
         <translation>保存三维图像</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="408"/>
+        <location filename="../ui/view3d.py" line="416"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="414"/>
+        <location filename="../ui/view3d.py" line="422"/>
         <source>The image could not be written: {error}</source>
         <translation>无法写出图像：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="416"/>
+        <location filename="../ui/view3d.py" line="424"/>
         <source>Image written: {path}</source>
         <translation>图像已写出：{path}</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="421"/>
+        <location filename="../ui/view3d.py" line="429"/>
         <source>Export the 3D view</source>
         <translation>导出三维视图</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="421"/>
+        <location filename="../ui/view3d.py" line="429"/>
         <source>glTF binary (*.glb);;VTK (*.vtp *.vtm)</source>
         <translation>glTF 二进制 (*.glb);;VTK (*.vtp *.vtm)</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="429"/>
+        <location filename="../ui/view3d.py" line="437"/>
         <source>The export failed: {error}</source>
         <translation>导出失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="431"/>
+        <location filename="../ui/view3d.py" line="439"/>
         <source>Exported: {path}</source>
         <translation>已导出：{path}</translation>
     </message>
     <message>
-        <location filename="../ui/view3d.py" line="449"/>
+        <location filename="../ui/view3d.py" line="473"/>
         <source>Opening a separate viewer window…</source>
         <translation>正在打开独立的查看器窗口…</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="147"/>
+        <source>Scene package…</source>
+        <translation>三维场景包…</translation>
+    </message>
+    <message>
+        <location filename="../ui/view3d.py" line="148"/>
+        <source>Export the cloud, with the project&apos;s buildings and DTM, as a 3D Tiles scene package for the web</source>
+        <translation>将点云连同项目中的建筑物和 DTM 导出为用于网页的 3D Tiles 三维场景包</translation>
     </message>
 </context>
 </TS>

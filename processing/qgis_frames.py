@@ -151,6 +151,13 @@ def style_on_load(context, dest_id: str, kind: str, section: str, time_field: st
     context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
 
 
+def crs_wkt(crs) -> str | None:
+    """WKT2 of a QGIS CRS (what pyproj reads), None when it is not set."""
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019) if crs.isValid() else None
+
+
 def source_to_frame(source, field_names: list[str] | None = None, feedback=None):
     """A QGIS feature source as a GeoDataFrame (geometry via WKB) with its CRS.
 

@@ -12,6 +12,7 @@ from .algorithms.carbon_algorithms import CARBON_ALGORITHMS
 from .algorithms.import_sources import IMPORT_ALGORITHMS
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
 from .algorithms.scene_algorithms import SCENE_ALGORITHMS
+from .algorithms.scene_package_algorithm import SCENE_PACKAGE_ALGORITHMS
 from .algorithms.subsidence_algorithms import SUBSIDENCE_ALGORITHMS
 from .algorithms.terrain_algorithms import TERRAIN_ALGORITHMS
 
@@ -21,6 +22,7 @@ ALGORITHMS = (
     PointCloudInfoAlgorithm,
     *TERRAIN_ALGORITHMS,
     *SCENE_ALGORITHMS,
+    *SCENE_PACKAGE_ALGORITHMS,
     *SUBSIDENCE_ALGORITHMS,
     *CARBON_ALGORITHMS,
 )

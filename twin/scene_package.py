@@ -369,7 +369,8 @@ class _Export:
                 }
             )
 
-    def buildings(self, frame: Any, source: str | None, height_field: str, base: np.ndarray, fields) -> None:
+    def buildings(self, frame: Any, source: str | None, file: str | None, height_field: str, base, fields) -> None:
+        """``source`` names the layer in messages; ``file`` (when read from one) is checksummed."""
         heights = frame[height_field].astype("float64").to_numpy()
         usable = np.isfinite(heights) & (heights > 0)
         if not usable.any():
@@ -405,15 +406,17 @@ class _Export:
             "feature_ids": "EXT_mesh_features attribute _FEATURE_ID_0 -> EXT_structural_metadata property table",
             "schema": table.schema(),
         }
-        if source:
+        if file:
             self.sources.append(
                 {
                     "kind": "buildings",
-                    "file": Path(source).name,
-                    "sha256": self.sums.get(Path(source)),
+                    "file": Path(file).name,
+                    "sha256": self.sums.get(Path(file)),
                     "rows": len(frame),
                 }
             )
+        elif source:
+            self.sources.append({"kind": "buildings", "layer": source, "rows": len(frame)})
 
     def terrain(self, dtm: Dtm) -> None:
         root, record = tile_terrain(dtm, self.frame, self.staging / "terrain", is_canceled=self.is_canceled)
@@ -451,22 +454,22 @@ class _Inputs:
     crs: Any
     streams: list[Any]
     buildings: Any = None
-    buildings_source: str | None = None
+    buildings_source: str | None = None  # the file, when read from one
+    buildings_label: str | None = None  # the file or the layer name, for messages
     height_field: str | None = None
     dtm: Dtm | None = None
     bounds: list[tuple[float, ...]] = field(default_factory=list)
 
     @classmethod
-    def prepare(cls, sources, buildings, buildings_layer, dtm, crs, height_field) -> _Inputs:
+    def prepare(cls, sources, buildings, buildings_layer, buildings_name, dtm, crs, height_field) -> _Inputs:
         import pyproj
 
         crs, _ = _open_clouds(sources, crs)
         frame_gdf, buildings_source = _read_buildings(buildings, buildings_layer)
+        label = buildings_source or buildings_name  # how messages name the layer
         if frame_gdf is not None:
             if frame_gdf.crs is None:
-                raise InputError(
-                    "the buildings layer has no CRS: set one (a CRS is never guessed)", source=buildings_source
-                )
+                raise InputError("the buildings layer has no CRS: set one (a CRS is never guessed)", source=label)
             crs = crs or frame_gdf.crs
         dtm_data = dtm if isinstance(dtm, Dtm) or dtm is None else Dtm.read(dtm)
         if dtm_data is not None:
@@ -480,7 +483,8 @@ class _Inputs:
             frame_gdf = frame_gdf[~(frame_gdf.geometry.is_empty | frame_gdf.geometry.isna())]
             b = frame_gdf.total_bounds
             inputs.bounds.append((b[0], b[1], np.inf, b[2], b[3], -np.inf))
-            inputs.height_field = height_field_of(frame_gdf, height_field, buildings_source)
+            inputs.height_field = height_field_of(frame_gdf, height_field, label)
+            inputs.buildings_label = label
             inputs.buildings = frame_gdf
         if dtm_data is not None:
             x0, dx, _, y0, _, dy = dtm_data.geotransform
@@ -503,6 +507,7 @@ def export_scene_package(
     *,
     crs: Any = None,
     buildings_layer: str | None = None,
+    buildings_name: str | None = None,
     height_field: str | None = None,
     base_field: str | None = None,
     fields: Sequence[str] | None = None,
@@ -524,7 +529,8 @@ def export_scene_package(
         LAS/LAZ/COPC paths (or :class:`~citytwin.twin.pointtiles.CloudSource` with the CRS
         of a file that has none).
     buildings
-        Footprints: a vector file path (``buildings_layer`` picks a layer) or a GeoDataFrame.
+        Footprints: a vector file path (``buildings_layer`` picks a layer) or a GeoDataFrame
+        (``buildings_name`` names it in messages).
     dtm
         A DTM GeoTIFF path (or a :class:`~citytwin.twin.meshtiles.Dtm`); also the ground
         the buildings stand on.
@@ -554,7 +560,7 @@ def export_scene_package(
     if not sources and buildings is None and dtm is None:
         raise InputError("nothing to export: give point clouds, buildings or a DTM")
     check_canceled(is_canceled)
-    inputs = _Inputs.prepare(sources, buildings, buildings_layer, dtm, crs, height_field)
+    inputs = _Inputs.prepare(sources, buildings, buildings_layer, buildings_name, dtm, crs, height_field)
     dtm_path = inputs.dtm.path if inputs.dtm is not None else None
     frame = LocalFrame.at(inputs.crs, inputs.origin())
     progress(0.02)
@@ -572,7 +578,9 @@ def export_scene_package(
         progress(0.75)
         if inputs.buildings is not None:
             base = _base_of_buildings(inputs.buildings, base_field, inputs.dtm, inputs.crs, run.warnings)
-            run.buildings(inputs.buildings, inputs.buildings_source, inputs.height_field, base, fields)
+            run.buildings(
+                inputs.buildings, inputs.buildings_label, inputs.buildings_source, inputs.height_field, base, fields
+            )
         progress(0.85)
         if inputs.dtm is not None:
             run.terrain(inputs.dtm)

@@ -53,6 +53,7 @@ class DigitalBaseDock(QgsDockWidget):
         point_cloud_info: Callable[[], None] | None = None,
         open_algorithm: Callable[[str], None] | None = None,
         time_series_plot: Callable[[], None] | None = None,
+        scene_package: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(self.OBJECT_NAME)
@@ -100,13 +101,7 @@ class DigitalBaseDock(QgsDockWidget):
         layout.addWidget(self.tabs)
 
         layout.addLayout(self._make_packages_row(body))
-        self.info_button = QPushButton(self.tr("Point cloud information…"), body)
-        self.info_button.setIcon(plugin_icon("pointcloud_info.svg"))
-        if point_cloud_info is not None:
-            self.info_button.clicked.connect(point_cloud_info)
-        else:
-            self.info_button.setEnabled(False)
-        layout.addWidget(self.info_button)
+        layout.addLayout(self._make_real_scene_row(body, point_cloud_info, scene_package))
 
         self.setWidget(body)
         self._section_items: dict[str, QTreeWidgetItem] = {}
@@ -151,6 +146,23 @@ class DigitalBaseDock(QgsDockWidget):
         panel = CarbonPanel(self.tabs, open_algorithm)
         self.tabs.addTab(panel, self.tr("Carbon"))
         return panel
+
+    def _make_real_scene_row(self, body: QWidget, point_cloud_info, scene_package) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.info_button = QPushButton(self.tr("Point cloud information…"), body)
+        self.info_button.setIcon(plugin_icon("pointcloud_info.svg"))
+        self.package_button = QPushButton(self.tr("Export 3D scene package…"), body)
+        self.package_button.setIcon(plugin_icon("view3d.svg"))
+        self.package_button.setToolTip(
+            self.tr("The base's point clouds, buildings and DTM as a 3D Tiles scene package with a web viewer")
+        )
+        for button, slot in ((self.info_button, point_cloud_info), (self.package_button, scene_package)):
+            if slot is not None:
+                button.clicked.connect(lambda _checked=False, s=slot: s())
+            else:
+                button.setEnabled(False)
+            row.addWidget(button)
+        return row
 
     def _make_packages_row(self, body: QWidget) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -67,6 +67,7 @@ class View3DDock(QgsDockWidget):
         self._task: QgsTask | None = None
         self._external: QProcess | None = None
         self._extra_sources: list[str] = []
+        self._package_launcher = None
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -143,11 +144,16 @@ class View3DDock(QgsDockWidget):
         self.snapshot_button.clicked.connect(self.choose_snapshot)
         self.export_button = QPushButton(self.tr("Export…"), body)
         self.export_button.clicked.connect(self.choose_export)
+        self.package_button = QPushButton(self.tr("Scene package…"), body)
+        self.package_button.setToolTip(
+            self.tr("Export the cloud, with the project's buildings and DTM, as a 3D Tiles scene package for the web")
+        )
+        self.package_button.clicked.connect(lambda: self.export_scene_package())  # noqa: PLW0108 - clicked passes a bool
         self.window_button = QPushButton(self.tr("Separate window"), body)
         self.window_button.setToolTip(self.tr("Open the cloud in a viewer window of its own process"))
         self.window_button.clicked.connect(self.open_external_viewer)
         for widget in (self.colour_combo, self.camera_combo, self.to_map_button, self.snapshot_button,
-                       self.export_button, self.window_button):  # fmt: skip
+                       self.export_button, self.package_button, self.window_button):  # fmt: skip
             row.addWidget(widget)
         return row
 
@@ -241,6 +247,8 @@ class View3DDock(QgsDockWidget):
             self._external.kill()
             self._external.waitForFinished(2000)
         self._external = None
+        if self._package_launcher is not None:
+            self._package_launcher.teardown()
 
     # -- loading ----------------------------------------------------------------------------
     def current_path(self) -> str | None:
@@ -429,6 +437,22 @@ class View3DDock(QgsDockWidget):
             self.status.setText(self.tr("The export failed: {error}").format(error=str(exc)))
             return
         self.status.setText(self.tr("Exported: {path}").format(path=str(written)))
+
+    def export_scene_package(self):
+        """Open "Export 3D scene package" pre-filled with the cloud shown (else the one chosen).
+
+        QGIS's own algorithm dialog runs it (progress, Cancel, batch); the project's
+        buildings and DTM are pre-filled too, and the written package's folder is offered.
+        """
+        from .scene_package_dialog import ScenePackageLauncher, package_parameters, point_cloud_entries
+
+        path = self.cloud.source if self.cloud is not None else self.current_path()
+        project = QgsProject.instance()
+        entries = dict(point_cloud_entries(project))
+        clouds = [(str(path), entries.get(str(path)))] if path else []
+        if self._package_launcher is None:
+            self._package_launcher = ScenePackageLauncher(self.iface.mainWindow(), self.iface.messageBar(), self)
+        return self._package_launcher.open(package_parameters(project, clouds))
 
     def open_external_viewer(self) -> bool:
         """Open the current cloud in a viewer window of its own process."""

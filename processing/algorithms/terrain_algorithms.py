@@ -29,14 +29,10 @@ from qgis.core import (
 )
 
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check
-from ..qgis_frames import source_to_frame, style_on_load, write_frame
+from ..qgis_frames import crs_wkt, source_to_frame, style_on_load, write_frame
 
 GROUND_FILTERS = ("auto", "always", "never")
 SURFACES = ("dsm", "dtm", "ndsm")
-
-
-def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str | None:
-    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019) if crs.isValid() else None
 
 
 class PointCloudAlgorithm(CityTwinAlgorithm):
@@ -68,7 +64,7 @@ class PointCloudAlgorithm(CityTwinAlgorithm):
         return path
 
     def assigned_crs(self, parameters, context) -> str | None:
-        return _crs_wkt(self.parameterAsCrs(parameters, self.SOURCE_CRS, context))
+        return crs_wkt(self.parameterAsCrs(parameters, self.SOURCE_CRS, context))
 
 
 class PointCloudSurfacesAlgorithm(PointCloudAlgorithm):
@@ -185,7 +181,7 @@ class PointCloudSurfacesAlgorithm(PointCloudAlgorithm):
             ground_filter=GROUND_FILTERS[self.parameterAsEnum(parameters, self.GROUND_FILTER, context)],
             filter_window_m=self.parameterAsDouble(parameters, self.FILTER_WINDOW, context),
             max_fill_m=self.parameterAsDouble(parameters, self.MAX_FILL, context),
-            target_crs=_crs_wkt(target),
+            target_crs=crs_wkt(target),
             source_crs=self.assigned_crs(parameters, context),
             progress=lambda f: feedback.setProgress(95.0 * f),
             is_canceled=cancel_check(feedback),
@@ -333,7 +329,7 @@ class BuildingHeightsAlgorithm(PointCloudAlgorithm):
             raise QgsProcessingException(self.tr("The DTM {name} cannot be read by GDAL.").format(name=layer.source()))
         x0, dx, rx, y0, ry, dy = dataset.GetGeoTransform()
         cell = abs(dx)
-        layer_wkt = _crs_wkt(layer.crs())
+        layer_wkt = crs_wkt(layer.crs())
         same_crs = (
             points_crs_wkt is None or layer_wkt is None or layer.crs() == QgsCoordinateReferenceSystem(points_crs_wkt)
         )

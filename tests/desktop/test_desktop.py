@@ -138,6 +138,9 @@ def test_view3d_dock_on_the_sample_base_in_real_qgis(tmp_path, plugin_zip, artif
     assert result["extent_points"] == int(inside.sum())
     zx0, zy0, zx1, zy1 = result["map_after_zoom"]
     assert zx0 <= cx0 and zy0 <= cy0 and zx1 >= cx1 and zy1 >= cy1
+    # "Scene package…" opened the algorithm's dialog with the cloud shown; the unload closed it.
+    assert result["package_dialog"] and result["package_inputs"] == [str(laz)]
+    assert result["package_dialogs_after_unload"] == []
     assert result["unloaded"] and result["docks_after_unload"] == []
     width, _height, spread = image_stats(result["dock_shot"])
     assert width >= 400 and spread > 10

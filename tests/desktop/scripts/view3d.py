@@ -110,9 +110,20 @@ def steps(result):
     back = canvas.extent()
     result["map_after_zoom"] = [back.xMinimum(), back.yMinimum(), back.xMaximum(), back.yMaximum()]
 
+    # Scene package: the dock's button opens QGIS's own dialog of the algorithm, pre-filled
+    # with the cloud shown; it is left open for the unload to close.
+    dock.package_button.click()
+    driver.wait(500)
+    package_dialog = dock._package_launcher.dialog
+    result["package_dialog"] = package_dialog is not None and package_dialog.isVisible()
+    result["package_inputs"] = package_dialog.createProcessingParameters()["INPUT"] if package_dialog else None
+
     # Unload: the dock and its VTK objects go away; QGIS then exits (driver.finish).
     qgis.utils.unloadPlugin("citytwin")
     driver.wait(500)
+    result["package_dialogs_after_unload"] = [
+        w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible() and "scene package" in w.windowTitle()
+    ]
     result["unloaded"] = "citytwin" not in qgis.utils.plugins
     result["docks_after_unload"] = [
         w.objectName() for w in iface.mainWindow().findChildren(QgsDockWidget) if "CityTwin" in w.objectName()
