@@ -38,7 +38,8 @@ Entwine write EPT/COPC, not 3D Tiles.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,16 @@ from ..common.errors import InputError
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
 from .cloud import ASPRS_CLASSES
 from .ecef import EnuGrid, LocalFrame
-from .export import ARRAY_BUFFER, FLOAT, POINTS, UNSIGNED_BYTE, UNSIGNED_SHORT, GlbBuilder, column_bounds, linear_rgba
+from .export import (
+    ARRAY_BUFFER,
+    FLOAT,
+    POINTS,
+    SRGB_TO_LINEAR_BYTE,
+    UNSIGNED_BYTE,
+    UNSIGNED_SHORT,
+    GlbBuilder,
+    column_bounds,
+)
 
 #: One spooled point: ENU offsets (float64) and the attributes a package carries.
 SPOOL_DTYPE = np.dtype(
@@ -70,6 +80,8 @@ CHUNK_POINTS = 2_000_000
 BATCH_POINTS = 1_000_000
 #: Counting grid: 2**COUNT_LEVEL cells per edge of the root cube.
 COUNT_LEVEL = 5
+#: Bins of the height histogram (robust elevation colours).
+Z_BINS = 1024
 #: Default points per tile: tens of thousands, what CesiumJS and Potree serve per request.
 DEFAULT_BUDGET = 50_000
 #: Smallest sampling cell (m): below it a cube is a leaf whatever its count (duplicate points).
@@ -78,6 +90,9 @@ MIN_SPACING = 0.001
 MIN_HALF = 0.005
 COLOUR_MODES = ("auto", "rgb", "classification", "elevation", "intensity")
 _DIMS = ("classification", "intensity", "red", "green", "blue")
+
+
+Key = tuple[int, int, int, int]  # octree level, ix, iy, iz
 
 
 @dataclass(frozen=True)
@@ -111,11 +126,20 @@ class Cube:
         enu = np.concatenate(pts)
         return cls.around(enu.min(axis=0) - margin, enu.max(axis=0) + margin)
 
+    def ijk(self, xyz: np.ndarray, level: int = 5) -> list[np.ndarray]:
+        """Column, row and layer of each point's cell of a 2**level grid, clamped to the cube."""
+        n = 2**level
+        return [np.clip(((xyz[:, a] - self.lo[a]) * (n / self.edge)).astype(np.int64), 0, n - 1) for a in range(3)]
+
     def cells(self, xyz: np.ndarray, level: int = 5) -> np.ndarray:
         """Flat index of the counting-grid cell (2**level per edge) of each point, clamped to the cube."""
-        n = 2**level
-        ijk = np.clip(((xyz - self.lo) * (n / self.edge)).astype(np.int64), 0, n - 1)
-        return (ijk[:, 0] * n + ijk[:, 1]) * n + ijk[:, 2]
+        return flat(self.ijk(xyz, level), level)
+
+
+def flat(ijk: list[np.ndarray], level: int, shift: int = 0) -> np.ndarray:
+    """Flat cell index in a 2**(level - shift) grid of cells given in a 2**level grid."""
+    n = 2 ** (level - shift)
+    return ((ijk[0] >> shift) * n + (ijk[1] >> shift)) * n + (ijk[2] >> shift)
 
 
 @dataclass
@@ -133,21 +157,33 @@ class SpoolSummary:
     sources: list[dict[str, Any]] = field(default_factory=list)
     cube: Cube | None = None
     counts: np.ndarray | None = None  # points per cell of the cube's counting grid
+    bucket_level: int = 0
+    buckets: dict[Key, Path] = field(default_factory=dict)  # spooled points of each cube of bucket_level
+    z_hist: np.ndarray = field(default_factory=lambda: np.zeros(Z_BINS, dtype=np.int64))
+
+
+def bucket_level(total: int, max_depth: int | None) -> int:
+    """The octree level whose cubes pass 1 spools to: about CHUNK_POINTS / 2 points each for a
+    2.5D city (4**level occupied cubes), at most 3 (512 files) and not below ``max_depth``."""
+    level = int(np.ceil(np.log(max(total / (CHUNK_POINTS / 2), 1.0)) / np.log(4.0)))
+    return max(0, min(level, 3, COUNT_LEVEL, max_depth if max_depth is not None else COUNT_LEVEL))
 
 
 def spool_clouds(
     sources: Sequence[CloudSource],
     frame: LocalFrame,
-    spool: Path,
+    work: Path,
     chunk_size: int = BATCH_POINTS,
+    max_depth: int | None = None,
     progress: ProgressCallback = no_progress,
     is_canceled: CancelCheck = never_canceled,
 ) -> SpoolSummary:
-    """Pass 1: every point of ``sources`` in ``frame``'s ENU coordinates, appended to ``spool``.
+    """Pass 1: every point of ``sources`` in ``frame``'s ENU coordinates, spooled to ``work``.
 
-    The octree's root cube comes from the files' header extents, so the points are
-    counted on its grid in the same pass (a point outside a wrong header extent is
-    clamped into the border cells: counted, tiled and boxed all the same).
+    The octree's root cube comes from the files' header extents, so each point goes
+    straight to the file of its cube at :func:`bucket_level` and is counted on the
+    counting grid in the same pass (a point outside a wrong header extent is clamped
+    into the border cells: counted, tiled and boxed all the same).
     """
     from .reader import open_stream
 
@@ -160,41 +196,85 @@ def spool_clouds(
                 s.path, chunk_size=chunk_size, target_crs=frame.crs_wkt, source_crs=s.source_crs, dims=_DIMS
             )
         streams.append(stream)
-    summary.cube = Cube.of_extents(frame, [s.extent for s in streams])
+    cube = summary.cube = Cube.of_extents(frame, [s.extent for s in streams])
     summary.counts = np.zeros(8**COUNT_LEVEL, dtype=np.int64)
     total = sum(s.point_count for s in streams) or 1
+    level = summary.bucket_level = bucket_level(total, max_depth)
     done = 0
-    with spool.open("wb") as handle:
-        for source, stream in zip(sources, streams):
-            written = 0
-            e = stream.extent
-            to_enu = EnuGrid(frame, (e[0], e[1], e[3], e[4])).to_enu
-            for chunk in stream.chunks(is_canceled=is_canceled):
-                check_canceled(is_canceled)
-                records = np.zeros(len(chunk), dtype=SPOOL_DTYPE)
-                enu = to_enu(chunk.x, chunk.y, chunk.z)
-                records["e"], records["n"], records["u"] = enu[:, 0], enu[:, 1], enu[:, 2]
-                attrs = chunk.attributes
-                summary.has_rgb &= "red" in attrs
-                summary.has_classification &= "classification" in attrs
-                summary.has_intensity &= "intensity" in attrs
-                for name in _DIMS:
-                    if name in attrs:
-                        records[name] = attrs[name]
-                if "red" in attrs:
-                    summary.rgb_max = max(summary.rgb_max, int(max(attrs[c].max() for c in ("red", "green", "blue"))))
-                if "intensity" in attrs:
-                    summary.intensity_hist += np.bincount(records["intensity"], minlength=65536)
-                lo, hi = column_bounds(enu)
-                summary.mins, summary.maxs = np.minimum(summary.mins, lo), np.maximum(summary.maxs, hi)
-                summary.counts += np.bincount(summary.cube.cells(enu, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
-                records.tofile(handle)
-                written += len(chunk)
-                done += len(chunk)
-                progress(min(done / total, 1.0))
-            summary.sources.append({"path": str(source.path), "points": written, "crs_wkt": stream.crs_wkt})
-            summary.count += written
+    for source, stream in zip(sources, streams):
+        written = 0
+        e = stream.extent
+        to_enu = EnuGrid(frame, (e[0], e[1], e[3], e[4])).to_enu
+        for chunk in _prefetched(stream.chunks(is_canceled=is_canceled)):
+            check_canceled(is_canceled)
+            enu = to_enu(chunk.x, chunk.y, chunk.z)
+            _summarise(summary, chunk.attributes, enu)
+            ijk = cube.ijk(enu, COUNT_LEVEL)
+            summary.counts += np.bincount(flat(ijk, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
+            # Records are filled already sorted by cube: gathers of plain arrays are several
+            # times faster than of 33-byte records. At most 512 cubes: int16 numbers make
+            # NumPy's stable sort a linear radix sort.
+            cubes = flat(ijk, COUNT_LEVEL, COUNT_LEVEL - level).astype(np.int16)
+            order = np.argsort(cubes, kind="stable")
+            records = np.empty(len(chunk), dtype=SPOOL_DTYPE)
+            for k, axis in enumerate(("e", "n", "u")):
+                records[axis] = enu[order, k]
+            for name in _DIMS:
+                records[name] = chunk.attributes[name][order] if name in chunk.attributes else 0
+            _append_by_cube(records, cubes[order], level, work, summary.buckets)
+            written += len(chunk)
+            done += len(chunk)
+            progress(min(done / total, 1.0))
+        summary.sources.append({"path": str(source.path), "points": written, "crs_wkt": stream.crs_wkt})
+        summary.count += written
     return summary
+
+
+def _prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``chunks``, the next one read on a second thread while the caller works on one.
+
+    laspy decodes (and LAZ decompresses) mostly outside the GIL, so reading chunk i+1
+    overlaps placing chunk i in the frame.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citytwin-read") as pool:
+        future = pool.submit(next, chunks, done)
+        while True:
+            item = future.result()
+            if item is done:
+                return
+            future = pool.submit(next, chunks, done)
+            yield item
+
+
+def _summarise(summary: SpoolSummary, attrs: dict[str, np.ndarray], enu: np.ndarray) -> None:
+    """What the colours need to know about the points: attributes present, ranges, histograms."""
+    summary.has_rgb &= "red" in attrs
+    summary.has_classification &= "classification" in attrs
+    summary.has_intensity &= "intensity" in attrs
+    if "red" in attrs:
+        summary.rgb_max = max(summary.rgb_max, int(max(attrs[c].max() for c in ("red", "green", "blue"))))
+    if "intensity" in attrs:
+        summary.intensity_hist += np.bincount(np.asarray(attrs["intensity"], dtype=np.uint16), minlength=65536)
+    lo, hi = column_bounds(enu)
+    summary.mins, summary.maxs = np.minimum(summary.mins, lo), np.maximum(summary.maxs, hi)
+    z0, edge = summary.cube.lo[2], summary.cube.edge
+    bins = np.clip(((enu[:, 2] - z0) * (Z_BINS / edge)).astype(np.int64), 0, Z_BINS - 1)
+    summary.z_hist += np.bincount(bins, minlength=Z_BINS)
+
+
+def _append_by_cube(records: np.ndarray, cubes: np.ndarray, level: int, work: Path, files: dict[Key, Path]) -> None:
+    """Append each record to the file of its cube (flat index at ``level``; records sorted by it)."""
+    n = 2**level
+    starts = np.flatnonzero(np.r_[True, cubes[1:] != cubes[:-1]])
+    for a, b in zip(starts, np.r_[starts[1:], len(cubes)]):
+        c = int(cubes[a])
+        key = (level, c // (n * n), (c // n) % n, c % n)
+        path = files.setdefault(key, work / f"bucket-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin")
+        with path.open("ab") as handle:
+            records[a:b].tofile(handle)
 
 
 def read_spool(path: Path, start: int = 0, count: int = -1) -> np.ndarray:
@@ -243,9 +323,9 @@ class PointColours:
         else:
             values = records["u"] + self._z0 if self.mode == "elevation" else records["intensity"].astype(np.float64)
             lo, hi = self._range
-            rgba[:, :3] = colormap_rgb(
-                (values - lo) / (hi - lo) if hi > lo else np.full(len(values), 0.5), self._colormap
-            )
+            rgba[:, :3] = SRGB_TO_LINEAR_BYTE[
+                colormap_rgb((values - lo) / (hi - lo) if hi > lo else np.full(len(values), 0.5), self._colormap)
+            ]
         return rgba
 
 
@@ -264,10 +344,10 @@ def colour_mode(summary: SpoolSummary, colour_by: str) -> str:
     return mode
 
 
-def point_colours(summary: SpoolSummary, colour_by: str, frame: LocalFrame, spool: Path) -> PointColours:
+def point_colours(summary: SpoolSummary, colour_by: str, frame: LocalFrame) -> PointColours:
     """The colouring rule of ``colour_by`` (``auto``: RGB, else classification, else elevation).
 
-    Elevation colours read the spool once more, for the robust range of heights.
+    The rule gives linear RGBA bytes, as glTF's COLOR_0 wants; the legend keeps the sRGB colours.
     """
     from .scene import DEFAULT_COLORMAPS, ROBUST_PERCENTILES, class_colour, hex_to_rgb
 
@@ -279,7 +359,7 @@ def point_colours(summary: SpoolSummary, colour_by: str, frame: LocalFrame, spoo
         # rounding of v * 255 / 65535 (exact for 8-bit values written as v * 257); 8-bit
         # content in the 16-bit fields (many writers do this) is kept as it is.
         lut = ((v * 255 + 32767) // 65535 if is16 else np.clip(v, 0, 255)).astype(np.uint8)
-        return PointColours(mode, {"kind": "rgb", "bits": 16 if is16 else 8}, lut)
+        return PointColours(mode, {"kind": "rgb", "bits": 16 if is16 else 8}, SRGB_TO_LINEAR_BYTE[lut])
     if mode == "classification":
         lut = np.zeros((256, 3), dtype=np.uint8)
         entries = []
@@ -288,13 +368,13 @@ def point_colours(summary: SpoolSummary, colour_by: str, frame: LocalFrame, spoo
             lut[code] = hex_to_rgb(colour)
             if code in ASPRS_CLASSES:
                 entries.append([code, name, colour])
-        return PointColours(mode, {"kind": "classes", "entries": entries}, lut)
+        return PointColours(mode, {"kind": "classes", "entries": entries}, SRGB_TO_LINEAR_BYTE[lut])
     colormap = DEFAULT_COLORMAPS[mode]
     if mode == "elevation":
-        z_hist, z_edges = z_histogram(spool, summary)
-        i_lo, i_hi = _percentiles_of_hist(z_hist, *ROBUST_PERCENTILES)
-        lo = float(z_edges[min(int(i_lo), len(z_edges) - 1)]) + frame.origin[2]
-        hi = float(z_edges[min(int(i_hi) + 1, len(z_edges) - 1)]) + frame.origin[2]
+        z_edges = summary.cube.lo[2] + np.arange(Z_BINS + 1) * (summary.cube.edge / Z_BINS)
+        i_lo, i_hi = _percentiles_of_hist(summary.z_hist, *ROBUST_PERCENTILES)
+        lo = float(z_edges[min(int(i_lo), Z_BINS)]) + frame.origin[2]
+        hi = float(z_edges[min(int(i_hi) + 1, Z_BINS)]) + frame.origin[2]
     else:
         lo, hi = _percentiles_of_hist(summary.intensity_hist, *ROBUST_PERCENTILES)
     legend = {"kind": "continuous", "title": mode, "vmin": lo, "vmax": hi, "colormap": colormap}
@@ -302,7 +382,6 @@ def point_colours(summary: SpoolSummary, colour_by: str, frame: LocalFrame, spoo
 
 
 # -- the octree ---------------------------------------------------------------------------------
-Key = tuple[int, int, int, int]  # level, ix, iy, iz
 
 
 @dataclass
@@ -418,7 +497,7 @@ def write_point_glb(path: Path, records: np.ndarray, colours: Callable[[np.ndarr
     glb = GlbBuilder()
     attributes = {
         "POSITION": glb.accessor(positions, FLOAT, "VEC3", ARRAY_BUFFER, min_max=True),
-        "COLOR_0": glb.accessor(linear_rgba(colours(records)), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
+        "COLOR_0": glb.accessor(colours(records), UNSIGNED_BYTE, "VEC4", ARRAY_BUFFER, normalized=True),
         "_CLASSIFICATION": glb.accessor(records["classification"], UNSIGNED_BYTE, "SCALAR", ARRAY_BUFFER, stride=4),
         "_INTENSITY": glb.accessor(records["intensity"], UNSIGNED_SHORT, "SCALAR", ARRAY_BUFFER, stride=4),
     }
@@ -526,11 +605,10 @@ def assign_depths(codes: np.ndarray, bits: int, grid_bits: int, budget: int, lea
 
 
 class PointTiler:
-    """Builds the point octree of a spool into ``folder`` (see the module's description)."""
+    """Builds the point octree of spooled points into ``folder`` (see the module's description)."""
 
     def __init__(
         self,
-        spool: Path,
         summary: SpoolSummary,
         folder: Path,
         work: Path,
@@ -540,27 +618,29 @@ class PointTiler:
         uri_prefix: str = "points/",
         progress: ProgressCallback = no_progress,
         is_canceled: CancelCheck = never_canceled,
+        workers: int = 2,
     ) -> None:
         if budget < 1:
             raise InputError(f"the point budget per tile must be at least 1 (got {budget})", field="budget")
         if max_depth is not None and max_depth < 0:
             raise InputError(f"the tree depth must be 0 or more (got {max_depth})", field="max_depth")
-        self.spool, self.summary, self.folder, self.work = spool, summary, folder, work
+        self.summary, self.folder, self.work = summary, folder, work
         self.colours, self.uri_prefix = colours, uri_prefix
-        self.progress, self.is_canceled = progress, is_canceled
-        cube = summary.cube or Cube.around(summary.mins, summary.maxs)
-        self.tree = _Octree(cube.lo, cube.edge, int(budget), max_depth)
-        self.cube = cube
+        self.progress, self.is_canceled, self.workers = progress, is_canceled, max(1, int(workers))
+        self.cube = summary.cube
+        self.tree = _Octree(self.cube.lo, self.cube.edge, int(budget), max_depth)
         self.tiles: dict[Key, PointTile] = {}
         self.level_counts: dict[int, int] = {}
         self.done = 0
+        self._lock = threading.Lock()  # the tile table and counters, shared by the chunk workers
 
     # -- bookkeeping
     def _tile(self, key: Key) -> PointTile:
-        if key not in self.tiles:
-            error = 0.0 if self.tree.is_leaf_level(key[0]) else self.tree.spacing(key[0])
-            self.tiles[key] = PointTile(key, error)
-        return self.tiles[key]
+        with self._lock:
+            if key not in self.tiles:
+                error = 0.0 if self.tree.is_leaf_level(key[0]) else self.tree.spacing(key[0])
+                self.tiles[key] = PointTile(key, error)
+            return self.tiles[key]
 
     def _write(self, key: Key, records: np.ndarray) -> None:
         tile = self._tile(key)
@@ -568,37 +648,30 @@ class PointTiler:
             return
         name = f"{key[0]}-{key[1]}-{key[2]}-{key[3]}.glb"
         lo, hi = write_point_glb(self.folder / name, records, self.colours)
-        tile.uri, tile.count = self.uri_prefix + name, len(records)
-        tile.box_min, tile.box_max = lo, hi
-        self.level_counts[key[0]] = self.level_counts.get(key[0], 0) + len(records)
-        self.done += len(records)
-        self.progress(0.45 + 0.55 * min(self.done / max(self.summary.count, 1), 1.0))
+        with self._lock:
+            tile.uri, tile.count = self.uri_prefix + name, len(records)
+            tile.box_min, tile.box_max = lo, hi
+            self.level_counts[key[0]] = self.level_counts.get(key[0], 0) + len(records)
+            self.done += len(records)
+            done = self.done
+        self.progress(min(done / max(self.summary.count, 1), 1.0))
 
     def _pending_path(self, key: Key) -> Path:
         return self.work / f"pending-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin"
 
-    # -- passes 2 and 3
-    def _counts(self) -> np.ndarray:
+    # -- chunks: the spooled cubes, split where they hold too many points
+    def _pyramid(self) -> dict[int, np.ndarray]:
         n = 2**COUNT_LEVEL
-        if self.summary.counts is not None and self.summary.cube is self.cube:
-            return self.summary.counts.reshape(n, n, n)
-        counts = np.zeros(n**3, dtype=np.int64)
-        for records in _batches(self.spool):
-            check_canceled(self.is_canceled)
-            counts += np.bincount(self._count_cells(_xyz(records)), minlength=n**3)
-        return counts.reshape(n, n, n)
-
-    def _count_cells(self, xyz: np.ndarray) -> np.ndarray:
-        return self.cube.cells(xyz, COUNT_LEVEL)
-
-    def _chunks(self, counts: np.ndarray) -> list[Key]:
-        """The largest cubes with at most CHUNK_POINTS points (COUNT_LEVEL cubes at most)."""
-        deepest = COUNT_LEVEL if self.tree.max_depth is None else min(COUNT_LEVEL, self.tree.max_depth)
-        pyramid = {COUNT_LEVEL: counts}
+        pyramid = {COUNT_LEVEL: self.summary.counts.reshape(n, n, n)}
         for level in range(COUNT_LEVEL - 1, -1, -1):
             c = pyramid[level + 1]
             pyramid[level] = c.reshape(2**level, 2, 2**level, 2, 2**level, 2).sum(axis=(1, 3, 5))
-        chunks, stack = [], [(0, 0, 0, 0)]
+        return pyramid
+
+    def _chunks_in(self, bucket: Key, pyramid: dict[int, np.ndarray]) -> list[Key]:
+        """The largest cubes inside ``bucket`` with at most CHUNK_POINTS points (COUNT_LEVEL cubes at most)."""
+        deepest = COUNT_LEVEL if self.tree.max_depth is None else min(COUNT_LEVEL, self.tree.max_depth)
+        chunks, stack = [], [bucket]
         while stack:
             key = stack.pop()
             count = pyramid[key[0]][key[1:]]
@@ -610,31 +683,42 @@ class PointTiler:
                 stack.extend(_Octree.child(key, o) for o in range(8))
         return chunks
 
-    def _distribute(self, chunks: list[Key]) -> dict[Key, Path]:
+    def _split(self, path: Path, chunks: list[Key]) -> dict[Key, Path]:
+        """Distribute a spooled cube's points to the files of its chunks (read in batches)."""
         n = 2**COUNT_LEVEL
         lookup = np.full(n**3, -1, dtype=np.int64)
-        if len(chunks) >= 2**15:  # pragma: no cover - 32^3 cells at most, in practice far fewer
-            raise RuntimeError("too many chunks")
         for index, (level, x, y, z) in enumerate(chunks):
             span = 2 ** (COUNT_LEVEL - level)
-            sub = lookup.reshape(n, n, n)
-            sub[x * span : (x + 1) * span, y * span : (y + 1) * span, z * span : (z + 1) * span] = index
-        paths = {key: self.work / f"chunk-{k}.bin" for k, key in enumerate(chunks)}
-        handles = {key: path.open("wb") for key, path in paths.items()}
-        try:
-            for records in _batches(self.spool):
-                check_canceled(self.is_canceled)
-                # int16 chunk numbers: NumPy's stable sort is then a radix sort (linear).
-                which = lookup[self._count_cells(_xyz(records))].astype(np.int16)
-                order = np.argsort(which, kind="stable")
-                bounds = np.searchsorted(which[order], np.arange(len(chunks) + 1))
-                for k, key in enumerate(chunks):
-                    if bounds[k + 1] > bounds[k]:
-                        records[order[bounds[k] : bounds[k + 1]]].tofile(handles[key])
-        finally:
-            for handle in handles.values():
-                handle.close()
-        return paths
+            lookup.reshape(n, n, n)[x * span : (x + 1) * span, y * span : (y + 1) * span, z * span : (z + 1) * span] = (
+                index
+            )
+        files: dict[Key, Path] = {}
+        for records in _batches(path):
+            check_canceled(self.is_canceled)
+            which = lookup[self.cube.cells(_xyz(records), COUNT_LEVEL)]
+            for k in np.unique(which):
+                key = chunks[int(k)]
+                target = files.setdefault(key, self.work / f"chunk-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin")
+                with target.open("ab") as handle:
+                    records[which == k].tofile(handle)
+        path.unlink()
+        return files
+
+    def _plan(self) -> list[tuple[Key, Path]]:
+        pyramid = self._pyramid()
+        plan = []
+        for bucket, path in sorted(self.summary.buckets.items()):
+            chunks = self._chunks_in(bucket, pyramid)
+            if chunks == [bucket]:
+                plan.append((bucket, path))
+            else:
+                plan.extend(self._split(path, chunks).items())
+        return plan
+
+    def _load_and_build(self, key: Key, path: Path) -> None:
+        records = read_spool(path)
+        path.unlink()
+        self._build_chunk(key, records)
 
     # -- pass 4: one chunk, all its levels at once in Morton order
     def _build_chunk(self, key: Key, records: np.ndarray) -> None:
@@ -722,17 +806,20 @@ class PointTiler:
         return True
 
     def run(self) -> PointTree:
+        """Build every tile; progress runs from 0 to 1 with the points written."""
+        from concurrent.futures import ThreadPoolExecutor
+
         self.folder.mkdir(parents=True, exist_ok=True)
-        counts = self._counts()
-        chunks = self._chunks(counts)
-        self.progress(0.3)
-        paths = self._distribute(chunks)
-        self.progress(0.45)
-        for key in chunks:
-            records = read_spool(paths[key])
-            paths[key].unlink()
-            self._build_chunk(key, records)
-            del records
+        plan = self._plan()
+        # Two chunks at a time: NumPy's sorts, gathers and file writes release the GIL, so
+        # a second worker keeps the second core busy (memory: two chunks, still bounded).
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="citytwin-tiles")
+        try:
+            for future in [pool.submit(self._load_and_build, key, path) for key, path in plan]:
+                future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        chunks = [key for key, _ in plan]
         self._build_up(chunks)
         root = (0, 0, 0, 0)
         self._prune(root)
@@ -763,13 +850,3 @@ def box_of(lo: np.ndarray, hi: np.ndarray) -> list[float]:
     centre = (lo + hi) / 2
     half = np.maximum((hi - lo) / 2, MIN_HALF)
     return [float(v) for v in (*centre, half[0], 0, 0, 0, half[1], 0, 0, 0, half[2])]
-
-
-def z_histogram(spool: Path, summary: SpoolSummary, bins: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Histogram of the up coordinate over the spool (for robust elevation colours)."""
-    lo, hi = float(summary.mins[2]), float(max(summary.maxs[2], summary.mins[2] + 1e-6))
-    edges = np.linspace(lo, hi, bins + 1)
-    hist = np.zeros(bins, dtype=np.int64)
-    for records in _batches(spool):
-        hist += np.histogram(records["u"], bins=edges)[0]
-    return hist, edges

@@ -309,19 +309,19 @@ class _Export:
     def points(self, sources: list[CloudSource], colour_by: str, budget: int, max_depth: int | None) -> None:
         work = Path(tempfile.mkdtemp(prefix=".work-", dir=self.staging))
         try:
-            spool = work / "points.spool"
 
             def spool_progress(f: float) -> None:
                 self.progress(0.05 + 0.25 * f)
 
-            summary = spool_clouds(sources, self.frame, spool, progress=spool_progress, is_canceled=self.is_canceled)
-            colours = point_colours(summary, colour_by, self.frame, spool)
+            summary = spool_clouds(
+                sources, self.frame, work, max_depth=max_depth, progress=spool_progress, is_canceled=self.is_canceled
+            )
+            colours = point_colours(summary, colour_by, self.frame)
 
             def tile_progress(f: float) -> None:
                 self.progress(0.3 + 0.45 * f)
 
             tiler = PointTiler(
-                spool,
                 summary,
                 self.staging / "points",
                 work,
