@@ -175,6 +175,12 @@ class LocalFrame:
         """(N, 3) float64 east/north/up offsets from the origin of base-CRS points."""
         return self.ecef_to_enu(self.to_ecef(x, y, z))
 
+    @property
+    def is_geographic(self) -> bool:
+        import pyproj
+
+        return pyproj.CRS.from_user_input(self.crs_wkt).is_geographic
+
     def same_crs(self, crs: Any) -> bool:
         """True when ``crs`` is the frame's CRS (no reprojection needed to reach it)."""
         import pyproj
@@ -232,8 +238,10 @@ class EnuGrid:
     to pyproj for that batch, so the result is never worse than GRID_TOLERANCE.
     """
 
-    def __init__(self, frame: LocalFrame, extent: tuple[float, float, float, float], step: float = GRID_STEP):
+    def __init__(self, frame: LocalFrame, extent: tuple[float, float, float, float], step: float | None = None):
         self.frame = frame
+        if step is None:  # GRID_STEP metres, in the CRS's units (degrees for a geographic CRS)
+            step = GRID_STEP / 111_000.0 if frame.is_geographic else GRID_STEP
         xmin, ymin, xmax, ymax = extent
         self.x0, self.y0, self.step = xmin - step, ymin - step, step
         cols = int(np.ceil((xmax - self.x0) / step)) + 2

@@ -376,6 +376,31 @@ class Dtm:
         return cls(z, gt, wkt, path)
 
 
+def _to_base(dtm: Dtm, frame: LocalFrame) -> Any:
+    """The transformer from the DTM's CRS to the frame's, None when they are the same."""
+    import pyproj
+
+    if dtm.crs_wkt is None:
+        raise InputError("the DTM has no CRS: set one (a CRS is never guessed)", source=dtm.path)
+    dtm_crs, base = pyproj.CRS.from_user_input(dtm.crs_wkt), pyproj.CRS.from_user_input(frame.crs_wkt)
+    if dtm_crs.equals(base, ignore_axis_order=True):
+        return None
+    return pyproj.Transformer.from_crs(dtm_crs, base, always_xy=True)
+
+
+def _cell_metres(dtm: Dtm, frame: LocalFrame, to_base: Any) -> float:
+    """The DTM's cell size in metres on the ground (it may be in degrees or feet): the distance,
+    through the frame, between neighbouring cell centres in the middle of the raster."""
+    x0, dx, _, y0, _, dy = dtm.geotransform
+    rows, cols = dtm.z.shape
+    cx, cy = x0 + (cols / 2) * dx, y0 + (rows / 2) * dy
+    xs, ys = np.array([cx, cx + dx, cx]), np.array([cy, cy, cy + dy])
+    if to_base is not None:
+        xs, ys = to_base.transform(xs, ys)
+    mid = frame.to_enu(np.asarray(xs), np.asarray(ys), np.zeros(3))
+    return max(float(np.linalg.norm(mid[1] - mid[0])), float(np.linalg.norm(mid[2] - mid[0])))
+
+
 def tile_terrain(
     dtm: Dtm,
     frame: LocalFrame,
@@ -386,23 +411,17 @@ def tile_terrain(
     is_canceled: CancelCheck = never_canceled,
 ) -> tuple[MeshTile, dict[str, Any]]:
     """Write the terrain quadtree; returns its root tile and what was written."""
-    import pyproj
-
     from .scene import colormap_rgb
 
     folder.mkdir(parents=True, exist_ok=True)
-    to_base = None
-    if dtm.crs_wkt is None:
-        raise InputError("the DTM has no CRS: set one (a CRS is never guessed)", source=dtm.path)
-    dtm_crs, base = pyproj.CRS.from_user_input(dtm.crs_wkt), pyproj.CRS.from_user_input(frame.crs_wkt)
-    if not dtm_crs.equals(base, ignore_axis_order=True):
-        to_base = pyproj.Transformer.from_crs(dtm_crs, base, always_xy=True)
+    to_base = _to_base(dtm, frame)
     rows, cols = dtm.z.shape
     x0, dx, _, y0, _, dy = dtm.geotransform
     finite = dtm.z[np.isfinite(dtm.z)]
     zmin, zmax = float(finite.min()), float(finite.max())
     levels = int(np.ceil(np.log2(max(max(rows, cols) - 1, 1) / tile_cells))) if max(rows, cols) - 1 > tile_cells else 0
-    record = {"levels": levels + 1, "tiles": 0, "cells": [rows, cols], "cell_size": [abs(dx), abs(dy)]}
+    cell_m = _cell_metres(dtm, frame, to_base)
+    record = {"levels": levels + 1, "tiles": 0, "cells": [rows, cols], "cell_size_m": cell_m}
 
     def build(level: int, i: int, j: int) -> MeshTile | None:
         check_canceled(is_canceled)
@@ -430,7 +449,7 @@ def tile_terrain(
         if mesh is None and not children:
             return None
         name = f"{level}-{i}-{j}"
-        error = 0.0 if level == levels else float(step * max(abs(dx), abs(dy)))
+        error = 0.0 if level == levels else float(step * cell_m)  # vertex spacing of this level, metres
         tile = MeshTile(name, error, refine="REPLACE", children=children)
         if mesh is not None:
             enu, triangles, h = mesh

@@ -125,6 +125,8 @@ def _check_tile(folder: Path, tile: dict, depth: int, parent: dict | None, check
     box = tile.get("boundingVolume", {}).get("box")
     if box is None or len(box) != 12:
         return [*problems, f"{where}: no 12-number bounding box"]
+    if error == 0 and tile.get("children"):
+        problems.append(f"{where}: geometricError 0 with children (a viewer never opens them)")
     if parent is not None:
         p_error = parent["geometricError"]
         if not (error < p_error or error == p_error == 0):

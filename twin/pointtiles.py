@@ -11,16 +11,18 @@ spacing, cube edge / grid) halves with every level; leaves have 0.
 Memory is bounded by the chunk size, not by the file (the Potree converter's scheme,
 written for our tile layout):
 
-1. *Spool*: the sources are streamed in chunks (:func:`~citytwin.twin.reader.iter_chunks`),
-   placed in the package's ENU frame (:class:`~citytwin.twin.ecef.LocalFrame`) and
-   appended to a flat binary file, with bounds and colour statistics.
-2. *Count*: a 32^3 counting grid over the root cube (one pass over the spool, read in
-   batches) decides the *chunks*: the largest octree cubes holding at most
-   :data:`CHUNK_POINTS` points.
-3. *Distribute*: a second pass appends each point to its chunk's file.
-4. *Chunks*: each chunk is loaded alone and its subtree built top-down in memory; all its
-   tiles are written except the chunk's own root, whose sample waits on disk.
-5. *Upper levels*: above the chunks, each tile samples its children's waiting points
+1. *Spool*: the sources are streamed in chunks (:func:`~citytwin.twin.reader.iter_chunks`,
+   the next chunk read on a second thread), placed in the package's ENU frame
+   (:class:`~citytwin.twin.ecef.EnuGrid`) and appended to the file of their octree cube at
+   :func:`bucket_level` (the root cube comes from the header extents), while a 32^3
+   counting grid, the colour statistics and the height histogram are filled.
+2. *Chunks*: a spooled cube with more than :data:`CHUNK_POINTS` points is split (one more
+   pass over that file only) into the largest sub-cubes that hold at most that many.
+3. *Chunk subtrees*: each chunk is loaded alone, sorted in Morton order, and every point
+   placed in the tile of its depth (:func:`assign_depths`); all its tiles are written
+   except the chunk's own root, whose sample waits on disk. Two chunks are tiled at a
+   time (NumPy and file writes release the GIL).
+4. *Upper levels*: above the chunks, each tile samples its children's waiting points
    (eight times the budget at most), the children's remaining points are written, and
    the tile's own sample waits for its parent, up to the root.
 
@@ -227,7 +229,39 @@ def spool_clouds(
             progress(min(done / total, 1.0))
         summary.sources.append({"path": str(source.path), "points": written, "crs_wkt": stream.crs_wkt})
         summary.count += written
+    if np.any(summary.mins < cube.lo) or np.any(summary.maxs > cube.lo + cube.edge):
+        _rebucket(summary, work, is_canceled)
     return summary
+
+
+def _rebucket(summary: SpoolSummary, work: Path, is_canceled: CancelCheck) -> None:
+    """Points outside the header extents (a wrong header): the cube from the real bounds, spooled again.
+
+    Clamping them into the border cells would pile them into deep, tiny-error tiles that a
+    viewer opens only from a metre away, and break the memory bound of a chunk.
+    """
+    cube = summary.cube = Cube.around(summary.mins - 1.0, summary.maxs + 1.0)
+    old, summary.buckets = summary.buckets, {}
+    summary.counts[:] = 0
+    summary.z_hist[:] = 0
+    level = summary.bucket_level
+    for path in old.values():
+        for records in _batches(path):
+            check_canceled(is_canceled)
+            xyz = _xyz(records)
+            ijk = cube.ijk(xyz, COUNT_LEVEL)
+            summary.counts += np.bincount(flat(ijk, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
+            summary.z_hist += _z_bins(summary, xyz[:, 2])
+            cubes = flat(ijk, COUNT_LEVEL, COUNT_LEVEL - level).astype(np.int16)
+            order = np.argsort(cubes, kind="stable")
+            _append_by_cube(records[order], cubes[order], level, work, summary.buckets, prefix="rebucket")
+        path.unlink()
+
+
+def _z_bins(summary: SpoolSummary, up: np.ndarray) -> np.ndarray:
+    z0, edge = summary.cube.lo[2], summary.cube.edge
+    bins = np.clip(((up - z0) * (Z_BINS / edge)).astype(np.int64), 0, Z_BINS - 1)
+    return np.bincount(bins, minlength=Z_BINS)
 
 
 def _prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
@@ -260,19 +294,19 @@ def _summarise(summary: SpoolSummary, attrs: dict[str, np.ndarray], enu: np.ndar
         summary.intensity_hist += np.bincount(np.asarray(attrs["intensity"], dtype=np.uint16), minlength=65536)
     lo, hi = column_bounds(enu)
     summary.mins, summary.maxs = np.minimum(summary.mins, lo), np.maximum(summary.maxs, hi)
-    z0, edge = summary.cube.lo[2], summary.cube.edge
-    bins = np.clip(((enu[:, 2] - z0) * (Z_BINS / edge)).astype(np.int64), 0, Z_BINS - 1)
-    summary.z_hist += np.bincount(bins, minlength=Z_BINS)
+    summary.z_hist += _z_bins(summary, enu[:, 2])
 
 
-def _append_by_cube(records: np.ndarray, cubes: np.ndarray, level: int, work: Path, files: dict[Key, Path]) -> None:
+def _append_by_cube(
+    records: np.ndarray, cubes: np.ndarray, level: int, work: Path, files: dict[Key, Path], prefix: str = "bucket"
+) -> None:
     """Append each record to the file of its cube (flat index at ``level``; records sorted by it)."""
     n = 2**level
     starts = np.flatnonzero(np.r_[True, cubes[1:] != cubes[:-1]])
     for a, b in zip(starts, np.r_[starts[1:], len(cubes)]):
         c = int(cubes[a])
         key = (level, c // (n * n), (c // n) % n, c % n)
-        path = files.setdefault(key, work / f"bucket-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin")
+        path = files.setdefault(key, work / f"{prefix}-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin")
         with path.open("ab") as handle:
             records[a:b].tofile(handle)
 
@@ -653,8 +687,6 @@ class PointTiler:
             tile.box_min, tile.box_max = lo, hi
             self.level_counts[key[0]] = self.level_counts.get(key[0], 0) + len(records)
             self.done += len(records)
-            done = self.done
-        self.progress(min(done / max(self.summary.count, 1), 1.0))
 
     def _pending_path(self, key: Key) -> Path:
         return self.work / f"pending-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin"
@@ -670,7 +702,9 @@ class PointTiler:
 
     def _chunks_in(self, bucket: Key, pyramid: dict[int, np.ndarray]) -> list[Key]:
         """The largest cubes inside ``bucket`` with at most CHUNK_POINTS points (COUNT_LEVEL cubes at most)."""
-        deepest = COUNT_LEVEL if self.tree.max_depth is None else min(COUNT_LEVEL, self.tree.max_depth)
+        deepest = COUNT_LEVEL
+        while deepest > 0 and self.tree.is_leaf_level(deepest - 1):
+            deepest -= 1  # never split below a leaf level: a leaf keeps all its points
         chunks, stack = [], [bucket]
         while stack:
             key = stack.pop()
@@ -696,6 +730,8 @@ class PointTiler:
         for records in _batches(path):
             check_canceled(self.is_canceled)
             which = lookup[self.cube.cells(_xyz(records), COUNT_LEVEL)]
+            if (which < 0).any():  # pragma: no cover - the chunks tile the cube they split
+                raise RuntimeError("a point fell outside the chunks of its cube")
             for k in np.unique(which):
                 key = chunks[int(k)]
                 target = files.setdefault(key, self.work / f"chunk-{key[0]}-{key[1]}-{key[2]}-{key[3]}.bin")
@@ -775,7 +811,9 @@ class PointTiler:
                 records = np.concatenate(parts)
                 owner = np.repeat(np.arange(len(children)), [len(p) for p in parts])
                 keep = np.zeros(len(records), dtype=bool)
-                if not self.tree.is_leaf_level(level - 1):
+                if self.tree.is_leaf_level(level - 1):
+                    keep[:] = True  # a leaf keeps every point of its cube (its error is 0)
+                else:
                     keep[self.tree.sample(parent, _xyz(records))] = True
                 tile = self._tile(parent)
                 for k, child in enumerate(children):
@@ -817,6 +855,8 @@ class PointTiler:
         try:
             for future in [pool.submit(self._load_and_build, key, path) for key, path in plan]:
                 future.result()
+                # Reported here, on the caller's thread (QGIS feedback objects live there).
+                self.progress(min(self.done / max(self.summary.count, 1), 1.0))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         chunks = [key for key, _ in plan]

@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -152,7 +153,7 @@ def _base_of_buildings(frame: Any, base_field: str | None, dtm: Dtm | None, crs:
     from .scene import BuildingsLayer, TerrainSurface, building_bases
 
     if base_field:
-        return frame[base_field].astype("float64").to_numpy()
+        return numeric_field(frame, base_field, None)
     if dtm is not None:
         surface = TerrainSurface(dtm.z, dtm.geotransform)
         sampler = surface.sample
@@ -170,10 +171,31 @@ def _base_of_buildings(frame: Any, base_field: str | None, dtm: Dtm | None, crs:
     return np.zeros(len(frame))
 
 
-def sha256_of(path: Path, block: int = 1 << 22) -> str:
+def numeric_field(frame: Any, name: str, source: str | None) -> np.ndarray:
+    """A field of the buildings as float64 (NULL -> NaN), or an error naming it."""
+    import pandas as pd
+
+    if name not in frame.columns:
+        raise InputError(f"the buildings layer has no field '{name}'", source=source, field=name)
+    values = pd.to_numeric(frame[name], errors="coerce")
+    bad = values.isna() & frame[name].notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"field '{name}' holds a value that is not a number: {frame[name].iloc[row]!r} (feature {row + 1})",
+            source=source,
+            field=name,
+        )
+    return values.astype("float64").to_numpy()
+
+
+def sha256_of(path: Path, stop: threading.Event | None = None, block: int = 1 << 22) -> str:
+    """SHA-256 of a file (hex); "" when ``stop`` is set before the end."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(block):
+            if stop is not None and stop.is_set():
+                return ""
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -228,13 +250,14 @@ def _readable(path: Path, folder: bool) -> None:
     path.chmod((0o777 if folder else 0o666) & ~umask)
 
 
-def _publish(staging: Path, target: Path, as_zip: bool) -> None:
+def _publish(staging: Path, target: Path, as_zip: bool, is_canceled: CancelCheck = never_canceled) -> None:
     if as_zip:
         fd, part = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".zip.part", dir=target.parent)
         os.close(fd)
         try:
             with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
                 for path in sorted(staging.rglob("*")):
+                    check_canceled(is_canceled)  # zipping gigabytes takes minutes
                     if path.is_file():
                         archive.write(path, path.relative_to(staging).as_posix())
             _readable(Path(part), folder=False)
@@ -249,20 +272,30 @@ def _publish(staging: Path, target: Path, as_zip: bool) -> None:
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         target.replace(old / "package")
-    staging.replace(target)
+    try:
+        staging.replace(target)
+    except BaseException:
+        if old is not None:  # put the previous package back: never leave the user with neither
+            (old / "package").replace(target)
+            shutil.rmtree(old, ignore_errors=True)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
 # -- the export --------------------------------------------------------------------------------
-def _origin(streams: list[Any], frame_bounds: list[tuple[float, ...]]) -> np.ndarray:
-    """A round point near the middle of everything, at the lowest height (whole metres)."""
+def _origin(streams: list[Any], frame_bounds: list[tuple[float, ...]], geographic: bool) -> np.ndarray:
+    """A point near the middle of everything, at the lowest height: whole metres for a
+    projected CRS (easy to state), the centre itself for a geographic one (whole degrees
+    would put it tens of kilometres away)."""
     boxes = [*frame_bounds, *(stream.extent for stream in streams)]
     lo = np.min([[b[0], b[1], b[2]] for b in boxes], axis=0)
     hi = np.max([[b[3], b[4], b[5]] for b in boxes], axis=0)
-    centre = (lo + hi) / 2
+    centre = (lo[:2] + hi[:2]) / 2  # z: buildings alone give no heights (an empty z range)
+    if not geographic:
+        centre = np.round(centre)
     z = lo[2] if np.isfinite(lo[2]) else 0.0
-    return np.array([np.round(centre[0]), np.round(centre[1]), np.floor(z)], dtype=np.float64)
+    return np.array([centre[0], centre[1], np.floor(z)], dtype=np.float64)
 
 
 def _stream_extents(sources: list[CloudSource], crs: Any) -> list[Any]:
@@ -281,15 +314,18 @@ class _Checksums:
     def __init__(self, paths: list[Path]) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
+        self._stop = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citytwin-sha256")
-        self._futures = {Path(p): self._pool.submit(sha256_of, Path(p)) for p in paths}
+        self._futures = {Path(p): self._pool.submit(sha256_of, Path(p), self._stop) for p in paths}
 
     def get(self, path: Path) -> str:
         path = Path(path)
-        future = self._futures.get(path) or self._pool.submit(sha256_of, path)
+        future = self._futures.get(path) or self._pool.submit(sha256_of, path, self._stop)
         return future.result()
 
     def close(self) -> None:
+        """Stop: a hash still running ends at its next block (a cancel does not wait for gigabytes)."""
+        self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -350,7 +386,7 @@ class _Export:
             "colour": tree.colours,
             "attributes": {
                 "POSITION": "float32 offsets from the tile centre (node translation), glTF Y-up axes",
-                "COLOR_0": "normalized unsigned-byte RGBA (sRGB)",
+                "COLOR_0": "normalized unsigned-byte RGBA, linear (glTF's COLOR_0; legend colours are sRGB)",
                 "_CLASSIFICATION": "UINT8 ASPRS class (EXT_structural_metadata property attribute)",
                 "_INTENSITY": "UINT16 intensity (EXT_structural_metadata property attribute)",
             },
@@ -371,7 +407,7 @@ class _Export:
 
     def buildings(self, frame: Any, source: str | None, file: str | None, height_field: str, base, fields) -> None:
         """``source`` names the layer in messages; ``file`` (when read from one) is checksummed."""
-        heights = frame[height_field].astype("float64").to_numpy()
+        heights = numeric_field(frame, height_field, source)
         usable = np.isfinite(heights) & (heights > 0)
         if not usable.any():
             raise InputError(
@@ -380,10 +416,17 @@ class _Export:
                 field=height_field,
             )
         columns = [c for c in frame.columns if c != frame.geometry.name] if fields is None else list(fields)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InputError(f"the buildings layer has no field '{missing[0]}'", source=source, field=missing[0])
         table_frame = frame[columns].copy()
-        table_frame["height_m"] = heights
-        table_frame["base_z"] = base
-        table = BuildingTable.from_frame(table_frame, [*columns, "height_m", "base_z"])
+        # What the package stands the buildings on, under names that never replace a user field.
+        derived = []
+        for wanted, values in (("height_m", heights), ("base_z", base)):
+            name = wanted if wanted not in table_frame.columns else f"citytwin_{wanted}"
+            table_frame[name] = values
+            derived.append(name)
+        table = BuildingTable.from_frame(table_frame, [*columns, *derived])
         root, record = tile_buildings(
             frame.geometry.to_numpy(),
             heights,
@@ -480,7 +523,11 @@ class _Inputs:
         inputs = cls(crs, _stream_extents(sources, crs), dtm=dtm_data, buildings_source=buildings_source)
         if frame_gdf is not None:
             frame_gdf = frame_gdf.to_crs(crs)
-            frame_gdf = frame_gdf[~(frame_gdf.geometry.is_empty | frame_gdf.geometry.isna())]
+            frame_gdf = frame_gdf[~(frame_gdf.geometry.isna() | frame_gdf.geometry.is_empty)]
+            if frame_gdf.empty:
+                raise InputError(
+                    "the buildings layer has no footprints (no rows, or only empty geometries)", source=label
+                )
             b = frame_gdf.total_bounds
             inputs.bounds.append((b[0], b[1], np.inf, b[2], b[3], -np.inf))
             inputs.height_field = height_field_of(frame_gdf, height_field, label)
@@ -496,7 +543,7 @@ class _Inputs:
         return inputs
 
     def origin(self) -> np.ndarray:
-        return _origin(self.streams, self.bounds)
+        return _origin(self.streams, self.bounds, self.crs.is_geographic)
 
 
 def export_scene_package(
@@ -593,7 +640,7 @@ def export_scene_package(
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         progress(0.95)
         check_canceled(is_canceled)
-        _publish(staging, target, as_zip)
+        _publish(staging, target, as_zip, is_canceled)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

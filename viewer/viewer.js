@@ -357,8 +357,14 @@
       const pick = { feature: false, properties: {}, position: null, tile: null };
       if (picked instanceof Cesium.Cesium3DTileFeature) {
         pick.feature = true;
-        for (const name of picked.getPropertyIds()) {
-          pick.properties[name] = picked.getProperty(name);
+        // Schema identifiers are ASCII (名称 becomes field_2): show the field's own name,
+        // kept in the schema's "name" (from the manifest) when there is one.
+        const schema = hook.manifest && hook.manifest.layers && hook.manifest.layers.buildings
+          && hook.manifest.layers.buildings.schema;
+        const props = schema && schema.classes && schema.classes.building && schema.classes.building.properties;
+        for (const id of picked.getPropertyIds()) {
+          const label = props && props[id] && props[id].name ? String(props[id].name) : id;
+          pick.properties[label] = picked.getProperty(id);
         }
         highlighted = { feature: picked, color: Cesium.Color.clone(picked.color) };
         picked.color = Cesium.Color.YELLOW;

@@ -511,3 +511,69 @@ def test_package_is_readable_by_a_web_server(package, tmp_path, sources):
     target = tmp_path / "p.zip"
     export_scene_package(target, [sources["las"]], viewer=False)
     assert stat.S_IMODE(target.stat().st_mode) & 0o044 == 0o044
+
+
+# -- what review found: edge cases -----------------------------------------------------------------------------
+def test_a_header_extent_too_small_is_mended(tmp_path):
+    import struct
+
+    points = city_points(4.0)
+    las = write_las(tmp_path / "lying.las", points)
+    data = bytearray(las.read_bytes())
+    # LAS header: max X, min X, max Y, min Y, max Z, min Z (doubles at byte 179): claim 10 m x 10 m.
+    struct.pack_into("<6d", data, 179, X0 + 10, X0, Y0 + 10, Y0, 45.0, 40.0)
+    las.write_bytes(bytes(data))
+    result = export_scene_package(tmp_path / "pkg", [las], point_budget=500, viewer=False)
+    assert package_check.check_tileset(tmp_path / "pkg") == []
+    got = package_check.read_points(tmp_path / "pkg")
+    assert len(got["xyz"]) == len(points["x"])
+    tileset, _ = package_check.load(tmp_path / "pkg")
+    root = tileset["root"]["children"][0]
+    # The octree covers the real 200 m city: its root samples it (not a 10 m cube with clamped points).
+    assert root["geometricError"] > 1.0 and result.manifest["layers"]["points"]["points_per_level"][0] > 0
+
+
+def test_identical_points_make_one_leaf_not_an_empty_parent(tmp_path, monkeypatch):
+    monkeypatch.setattr(pointtiles, "CHUNK_POINTS", 1000)
+    same = {k: np.repeat(v[:1], 5000) for k, v in city_points(50.0).items()}
+    las = write_las(tmp_path / "same.las", same)
+    export_scene_package(tmp_path / "pkg", [las], viewer=False)
+    assert package_check.check_tileset(tmp_path / "pkg") == []
+    assert len(package_check.read_points(tmp_path / "pkg")["xyz"]) == 5000
+
+
+def test_geographic_dtm_errors_are_metres(tmp_path):
+    from osgeo import gdal, osr
+
+    path = tmp_path / "dtm_wgs84.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 65, 65, 1, gdal.GDT_Float32)
+    ds.SetGeoTransform((116.3, 0.0001, 0, 39.91, 0, -0.0001))  # about 8.5 m x 11 m cells
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(np.full((65, 65), 50.0, dtype=np.float32))
+    ds = None
+    result = export_scene_package(tmp_path / "pkg", dtm=path, crs=CRS, viewer=False)
+    cell = result.manifest["layers"]["terrain"]["cell_size_m"]
+    assert 8.0 < cell < 12.0
+    tileset, _ = package_check.load(tmp_path / "pkg")
+    terrain = tileset["root"]["children"][0]
+    assert terrain["extras"]["layer"] == "terrain" and terrain["geometricError"] in (0.0, pytest.approx(cell, rel=0.01))
+    assert package_check.check_tileset(tmp_path / "pkg") == []
+
+
+def test_building_fields_are_kept_and_checked(tmp_path, sources):
+    import geopandas as gpd
+
+    frame = gpd.read_file(sources["buildings"])
+    frame["height_m"] = [1.0, 2.0, 3.0]  # a user field with the name of a derived one
+    frame["ground"] = ["40", "x", "41"]
+    export_scene_package(tmp_path / "pkg", buildings=frame, height_field="height", viewer=False)
+    props = {b["properties"]["id"]: b["properties"] for b in package_check.read_buildings(tmp_path / "pkg")}
+    assert props[0]["height_m"] == 1.0 and props[0]["citytwin_height_m"] == BOXES[0][4]
+    with pytest.raises(InputError, match="'ground'.*not a number.*'x'"):
+        export_scene_package(tmp_path / "pkg2", buildings=frame, base_field="ground", buildings_name="footprints")
+    with pytest.raises(InputError, match="no footprints") as err:
+        export_scene_package(tmp_path / "pkg3", buildings=frame.iloc[:0], buildings_name="footprints")
+    assert "footprints" in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
