@@ -50,6 +50,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.progress import CancelCheck, ProgressCallback, check_canceled, never_canceled, no_progress
+from . import tile_kernel
 from .cloud import ASPRS_CLASSES
 from .ecef import EnuGrid, LocalFrame
 from .export import (
@@ -211,13 +212,11 @@ def spool_clouds(
             check_canceled(is_canceled)
             enu = to_enu(chunk.x, chunk.y, chunk.z)
             _summarise(summary, chunk.attributes, enu)
-            ijk = cube.ijk(enu, COUNT_LEVEL)
-            summary.counts += np.bincount(flat(ijk, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
+            counts, z_hist, order, cubes = tile_kernel.place(enu, cube.lo, cube.edge, COUNT_LEVEL, level, Z_BINS)
+            summary.counts += counts
+            summary.z_hist += z_hist
             # Records are filled already sorted by cube: gathers of plain arrays are several
-            # times faster than of 33-byte records. At most 512 cubes: int16 numbers make
-            # NumPy's stable sort a linear radix sort.
-            cubes = flat(ijk, COUNT_LEVEL, COUNT_LEVEL - level).astype(np.int16)
-            order = np.argsort(cubes, kind="stable")
+            # times faster than of 33-byte records.
             records = np.empty(len(chunk), dtype=SPOOL_DTYPE)
             for k, axis in enumerate(("e", "n", "u")):
                 records[axis] = enu[order, k]
@@ -248,20 +247,13 @@ def _rebucket(summary: SpoolSummary, work: Path, is_canceled: CancelCheck) -> No
     for path in old.values():
         for records in _batches(path):
             check_canceled(is_canceled)
-            xyz = _xyz(records)
-            ijk = cube.ijk(xyz, COUNT_LEVEL)
-            summary.counts += np.bincount(flat(ijk, COUNT_LEVEL), minlength=8**COUNT_LEVEL)
-            summary.z_hist += _z_bins(summary, xyz[:, 2])
-            cubes = flat(ijk, COUNT_LEVEL, COUNT_LEVEL - level).astype(np.int16)
-            order = np.argsort(cubes, kind="stable")
+            counts, z_hist, order, cubes = tile_kernel.place(
+                _xyz(records), cube.lo, cube.edge, COUNT_LEVEL, level, Z_BINS
+            )
+            summary.counts += counts
+            summary.z_hist += z_hist
             _append_by_cube(records[order], cubes[order], level, work, summary.buckets, prefix="rebucket")
         path.unlink()
-
-
-def _z_bins(summary: SpoolSummary, up: np.ndarray) -> np.ndarray:
-    z0, edge = summary.cube.lo[2], summary.cube.edge
-    bins = np.clip(((up - z0) * (Z_BINS / edge)).astype(np.int64), 0, Z_BINS - 1)
-    return np.bincount(bins, minlength=Z_BINS)
 
 
 def _prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
@@ -294,7 +286,6 @@ def _summarise(summary: SpoolSummary, attrs: dict[str, np.ndarray], enu: np.ndar
         summary.intensity_hist += np.bincount(np.asarray(attrs["intensity"], dtype=np.uint16), minlength=65536)
     lo, hi = column_bounds(enu)
     summary.mins, summary.maxs = np.minimum(summary.mins, lo), np.maximum(summary.maxs, hi)
-    summary.z_hist += _z_bins(summary, enu[:, 2])
 
 
 def _append_by_cube(
@@ -766,8 +757,7 @@ class PointTiler:
         while not self.tree.is_leaf_level(key[0] + leaf) and leaf < MORTON_BITS - grid_bits:
             leaf += 1
         bits = grid_bits + leaf
-        q = np.clip(((_xyz(records) - lo) / (size / 2**bits)).astype(np.int64), 0, 2**bits - 1)
-        codes = morton3(q[:, 0], q[:, 1], q[:, 2])
+        codes = tile_kernel.morton(records, lo, size / 2**bits, bits)
         order = np.argsort(codes)
         codes = codes[order]
         depth = assign_depths(codes, bits, grid_bits, self.tree.budget, leaf)

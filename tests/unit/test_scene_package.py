@@ -577,3 +577,23 @@ def test_building_fields_are_kept_and_checked(tmp_path, sources):
         export_scene_package(tmp_path / "pkg3", buildings=frame.iloc[:0], buildings_name="footprints")
     assert "footprints" in str(err.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
+def test_compiled_kernels_match_the_numpy_path(monkeypatch):
+    from citytwin.twin import tile_kernel
+
+    if not tile_kernel.AVAILABLE:
+        pytest.skip("numba is not installed: only the NumPy path exists")
+    rng = np.random.default_rng(5)
+    enu = rng.uniform(-120, 900, size=(20000, 3))  # some points outside the cube: clamped alike
+    enu[:50] = enu[0]
+    lo = np.array([0.0, 0.0, -10.0])
+    compiled = tile_kernel.place(enu, lo, 800.0, 5, 2, 1024)
+    records = np.zeros(len(enu), dtype=pointtiles.SPOOL_DTYPE)
+    records["e"], records["n"], records["u"] = enu.T
+    codes = tile_kernel.morton(records, lo, 800.0 / 2**12, 12)
+    monkeypatch.setattr(tile_kernel, "AVAILABLE", False)
+    plain = tile_kernel.place(enu, lo, 800.0, 5, 2, 1024)
+    for a, b in zip(compiled, plain):
+        assert np.array_equal(a, b)
+    assert np.array_equal(codes, tile_kernel.morton(records, lo, 800.0 / 2**12, 12))
