@@ -216,3 +216,55 @@ def join_height_bits(parts: list[int]) -> int:
             raise InputError(f"height digit {value} does not fit {bits} bits")
         n = (n << bits) | value
     return n
+
+
+# -- many points, and grids of cells ---------------------------------------------------------------
+def encode_many(lon, lat, level: int = 10) -> list[str]:
+    """:func:`encode` of arrays of points (NaN coordinates give None)."""
+    import numpy as np
+
+    lon, lat = np.asarray(lon, dtype=np.float64).ravel(), np.asarray(lat, dtype=np.float64).ravel()
+    if lon.shape != lat.shape:
+        raise InputError(f"{lon.size} longitudes but {lat.size} latitudes")
+    return [None if not (math.isfinite(x) and math.isfinite(y)) else encode(x, y, level) for x, y in zip(lon, lat)]
+
+
+#: Most cells :func:`grid_cells` makes at once (a layer of a million polygons is already slow in QGIS).
+MAX_GRID_CELLS = 1_000_000
+
+
+def grid_cells(west: float, south: float, east: float, north: float, level: int) -> list[Cell]:
+    """Every level-``level`` cell meeting the extent (degrees), in rows from south to north.
+
+    Raises :class:`InputError` when they would be more than :data:`MAX_GRID_CELLS`
+    (choose a coarser level or a smaller extent).
+    """
+    _check(west, south, level)
+    _check(east, north, level)
+    if east < west or north < south:
+        raise InputError("the extent is empty (east < west or north < south)")
+    size_lon, size_lat = (v / UNITS_PER_DEGREE for v in CELL_UNITS[level])
+    # Cell origins on the level's lattice (it is aligned on whole units of every level
+    # from the meridian and the equator, in both hemispheres).
+    lons = _lattice(west, east, size_lon)
+    lats = _lattice(south, north, size_lat)
+    count = len(lons) * len(lats)
+    if count > MAX_GRID_CELLS:
+        raise InputError(
+            f"level {level} over this extent makes {count:,} cells (at most {MAX_GRID_CELLS:,}): "
+            "choose a coarser level or a smaller extent",
+            field="level",
+        )
+    cells = []
+    for y in lats:
+        for x in lons:
+            # The centre of a cell is inside it whatever the edge rule: code it, decode it.
+            cells.append(decode(encode(x + size_lon / 2, y + size_lat / 2, level)))
+    return cells
+
+
+def _lattice(low: float, high: float, size: float) -> list[float]:
+    """Lower edges of the cells of ``size`` meeting [low, high] (cells aligned on 0)."""
+    first = math.floor(low / size)
+    last = max(math.ceil(high / size) - 1, first)
+    return [k * size for k in range(first, last + 1)]

@@ -107,3 +107,26 @@ def test_heights():
     # Cells grow with height (about 0.5 m near the ground at this resolution).
     near = bg.height_range(*bg.height_index(10.0))
     assert 0.0 < near[1] - near[0] < 1.0
+
+
+def test_codes_of_many_points():
+    lon = np.array([LON, -73.9857, np.nan])
+    lat = np.array([LAT, 40.7484, 10.0])
+    codes = bg.encode_many(lon, lat, 8)
+    assert codes[0] == "N50J47539B825534" and codes[2] is None
+    assert bg.decode(codes[1]).contains(-73.9857, 40.7484)
+
+
+def test_grid_cells_cover_the_extent_once():
+    west, south, east, north = 116.30, 39.98, 116.33, 40.01  # straddles the 40 N band edge
+    cells = bg.grid_cells(west, south, east, north, 4)  # 1' cells
+    codes = [c.code for c in cells]
+    assert len(codes) == len(set(codes))
+    rng = np.random.default_rng(2)
+    for lon, lat in zip(rng.uniform(west, east, 500), rng.uniform(south, north, 500)):
+        holding = [c for c in cells if c.contains(lon, lat)]
+        assert len(holding) == 1 and holding[0].code == bg.encode(lon, lat, 4)
+    # 0.03 deg = 1.8' in each direction: 2-3 cells each way.
+    assert 4 <= len(cells) <= 9
+    with pytest.raises(InputError, match="coarser level"):
+        bg.grid_cells(116.0, 39.0, 117.0, 40.0, 8)
