@@ -87,11 +87,11 @@ def _cloud_sources(clouds: Sequence[Any]) -> list[CloudSource]:
     return [c if isinstance(c, CloudSource) else CloudSource(Path(c)) for c in clouds]
 
 
-def _open_clouds(sources: list[CloudSource], crs: Any) -> tuple[Any, list[Any]]:
-    """Check every cloud (exists, has points, has a CRS) and return the base CRS and the streams."""
+def _open_clouds(sources: list[CloudSource], crs: Any) -> Any:
+    """Check every cloud (exists, has points, has a CRS); the base CRS (``crs``, else the first cloud's)."""
     from .reader import open_stream
 
-    streams = []
+    first = None
     for source in sources:
         stream = open_stream(source.path, source_crs=source.source_crs)
         if stream.crs_wkt is None:
@@ -102,10 +102,8 @@ def _open_clouds(sources: list[CloudSource], crs: Any) -> tuple[Any, list[Any]]:
             )
         if stream.point_count == 0:
             raise InputError("the point cloud has no points: nothing to export", source=source.path)
-        streams.append(stream)
-    if crs is None and streams:
-        crs = streams[0].crs_wkt
-    return crs, streams
+        first = first or stream.crs_wkt
+    return crs if crs is not None else first
 
 
 def _read_buildings(buildings: Any, layer: str | None) -> tuple[Any, str | None]:
@@ -507,7 +505,7 @@ class _Inputs:
     def prepare(cls, sources, buildings, buildings_layer, buildings_name, dtm, crs, height_field) -> _Inputs:
         import pyproj
 
-        crs, _ = _open_clouds(sources, crs)
+        crs = _open_clouds(sources, crs)
         frame_gdf, buildings_source = _read_buildings(buildings, buildings_layer)
         label = buildings_source or buildings_name  # how messages name the layer
         if frame_gdf is not None:

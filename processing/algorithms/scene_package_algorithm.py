@@ -36,8 +36,7 @@ from qgis.core import (
 
 from ..qgis_algorithm import CityTwinAlgorithm, cancel_check, progress_callback
 from ..qgis_frames import crs_wkt, source_to_frame
-
-COLOURS = ("auto", "rgb", "classification", "elevation", "intensity")
+from .scene_algorithms import COLOURS
 
 
 class ScenePackageAlgorithm(CityTwinAlgorithm):

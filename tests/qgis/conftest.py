@@ -161,6 +161,18 @@ def sample_city(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def laz(sample_city):
+    """The sample city's lidar tile (LAZ)."""
+    return sample_city.files["pointcloud"][0]
+
+
+@pytest.fixture(scope="module")
+def buildings(sample_city):
+    """The sample city's building footprints (GeoPackage)."""
+    return sample_city.files["buildings"][0]
+
+
+@pytest.fixture(scope="module")
 def provider_registered(qgis_app):
     from citytwin.processing.qgis_provider import CityTwinProvider
 

@@ -51,16 +51,6 @@ def truth(sample_city):
 
 
 @pytest.fixture(scope="module")
-def laz(sample_city):
-    return sample_city.files["pointcloud"][0]
-
-
-@pytest.fixture(scope="module")
-def buildings(sample_city):
-    return sample_city.files["buildings"][0]
-
-
-@pytest.fixture(scope="module")
 def surfaces(laz, provider_registered, tmp_path_factory):
     folder = tmp_path_factory.mktemp("surfaces")
     params = {"INPUT": str(laz), "CELL_SIZE": 2.0}

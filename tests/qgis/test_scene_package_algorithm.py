@@ -56,16 +56,6 @@ class Feedback(QgsProcessingFeedback):
 
 
 @pytest.fixture(scope="module")
-def laz(sample_city):
-    return sample_city.files["pointcloud"][0]
-
-
-@pytest.fixture(scope="module")
-def buildings(sample_city):
-    return sample_city.files["buildings"][0]
-
-
-@pytest.fixture(scope="module")
 def dtm(laz, provider_registered, tmp_path_factory):
     import processing
 

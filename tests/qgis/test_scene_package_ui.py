@@ -33,11 +33,6 @@ def wait_until(condition, timeout=300.0):
 
 
 @pytest.fixture(scope="module")
-def laz(sample_city):
-    return sample_city.files["pointcloud"][0]
-
-
-@pytest.fixture(scope="module")
 def dtm(laz, provider_registered, tmp_path_factory):
     import processing
 
