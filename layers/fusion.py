@@ -12,6 +12,9 @@ written; every statistic comes with the count of observations it rests on):
 
 =======================  ===============================================================
 cell_id, col, row        cell address (``cell_id = row * n_cols + col``)
+beidou_code              2D BeiDou grid location code (GB/T 39409-2020) of the cell's centre,
+                         at the coarsest level whose cells are no larger than the grid cell
+                         (:func:`beidou_level`); written only when the grid's CRS is known
 period                   label of the time bin ("2024-03"), empty for static-only rows
 period_start, period_end UTC start (inclusive) / end (exclusive) of the bin, or null
 gnss_n                   GNSS epochs in the cell and period
@@ -286,13 +289,49 @@ def fuse_grid(
     result.insert(1, "period", bin_labels(bins, time_unit))
     result.insert(2, "period_start", pd.to_datetime(np.where(timed, start, np.datetime64("NaT")), utc=True))
     result.insert(3, "period_end", pd.to_datetime(np.where(timed, end, np.datetime64("NaT")), utc=True))
-    col, row = grid.col_row(result["cell_id"].to_numpy())
-    result.insert(1, "col", col)
-    result.insert(2, "row", row)
+    _insert_address(result, grid, crs)
     result = result.drop(columns="bin")
     geometry = grid.cell_polygons(result["cell_id"].to_numpy())
     progress(1.0)
     return gpd.GeoDataFrame(result, geometry=geometry, crs=crs)
+
+
+def _insert_address(result, grid: GridSpec, crs) -> None:
+    """Columns col, row and (with a CRS) beidou_code after cell_id."""
+    col, row = grid.col_row(result["cell_id"].to_numpy())
+    result.insert(1, "col", col)
+    result.insert(2, "row", row)
+    if crs is not None:
+        cell_ids, where = np.unique(result["cell_id"].to_numpy(), return_inverse=True)
+        codes = np.asarray(beidou_cell_codes(grid, cell_ids, crs), dtype=object)
+        result.insert(3, "beidou_code", codes[where])
+
+
+def beidou_level(grid: GridSpec, crs) -> int:
+    """BeiDou grid level of the fused grid's codes: the coarsest whose cells are no larger than a grid cell.
+
+    Judged at the latitude of the grid's centre. Cell centres one grid cell apart then
+    never share a BeiDou cell, so each code names the neighbourhood of one centre (100 m
+    cells at 40 N: level 6, 2" = 62 m x 47 m). The level is also the code's length
+    (4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters at levels 1-10).
+    """
+    from ..processing.beidou_arrays import to_cgcs2000
+    from ..processing.beidou_grid import level_for_cell_size
+
+    centre_x = grid.origin_x + grid.n_cols * grid.cell_size / 2
+    centre_y = grid.origin_y + grid.n_rows * grid.cell_size / 2
+    _, lat = to_cgcs2000(crs, [centre_x], [centre_y])
+    return level_for_cell_size(grid.cell_size, float(lat[0]) if np.isfinite(lat[0]) else 0.0)
+
+
+def beidou_cell_codes(grid: GridSpec, cell_ids: np.ndarray, crs) -> list[str | None]:
+    """2D BeiDou codes of the centres of ``cell_ids`` at :func:`beidou_level`; None outside +/-88 degrees."""
+    from ..processing.beidou_arrays import to_cgcs2000
+    from ..processing.beidou_grid import encode_many
+
+    bounds = grid.cell_bounds(cell_ids)
+    lon, lat = to_cgcs2000(crs, (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
+    return encode_many(lon, lat, beidou_level(grid, crs))
 
 
 def _outer_merge(frames: list, on: list[str]):

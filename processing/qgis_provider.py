@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..common.metadata import plugin_version
 from ..common.paths import icon_path
+from .algorithms.beidou_algorithms import BEIDOU_ALGORITHMS
 from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
 from .algorithms.carbon_algorithms import CARBON_ALGORITHMS
 from .algorithms.import_sources import IMPORT_ALGORITHMS
@@ -25,6 +26,7 @@ ALGORITHMS = (
     *SCENE_PACKAGE_ALGORITHMS,
     *SUBSIDENCE_ALGORITHMS,
     *CARBON_ALGORITHMS,
+    *BEIDOU_ALGORITHMS,
 )
 
 

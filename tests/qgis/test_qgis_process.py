@@ -160,3 +160,28 @@ def test_build_digital_base_same_as_processing_run(
 
     assert counts(via_cli) == counts(via_python["OUTPUT"])
     assert payload["GRID_CELLS"] == via_python["GRID_CELLS"] and payload["LAYERS"] == via_python["LAYERS"]
+
+
+def test_beidou_code_via_qgis_process(built_package, enabled_profile, tmp_path):
+    """citytwin:beidoucode under qgis_process gives the pure encoder's codes (pyproj's coordinates)."""
+    import geopandas as gpd
+    import pyogrio
+    from pyproj import Transformer
+
+    from citytwin.processing.beidou_grid import encode
+
+    x, y = np.array([440_000.0, 441_234.5, 445_000.0]), np.array([4_420_000.0, 4_421_000.0, 4_415_500.0])
+    src = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame({"id": [1, 2, 3]}, geometry=gpd.points_from_xy(x, y), crs="EPSG:4548").to_file(src)
+    out = tmp_path / "coded.gpkg"
+    result = qgis_process(
+        ["--json", "run", "citytwin:beidoucode", "--", f"INPUT={src}", "LEVEL=8", f"OUTPUT={out}"],
+        built_package,
+        enabled_profile,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    assert payload["results"]["CODED"] == 3 and payload["results"]["NOT_CODED"] == 0
+    lon, lat = Transformer.from_crs("EPSG:4548", "EPSG:4490", always_xy=True).transform(x, y)
+    codes = pyogrio.read_dataframe(out).sort_values("id")["bd_code"].tolist()
+    assert codes == [encode(a, b, 8) for a, b in zip(lon, lat)]

@@ -58,6 +58,10 @@ def test_fused_grid_totals_equal_the_inputs(city, built):
     assert grid.drop_duplicates("cell_id")["ps_n"].sum() == len(ps)
     assert set(grid["period"]) >= {"2024-03", "2024-04", "2024-06", "2024-08"}
     assert (grid.geometry.area.round(6) == 100.0**2).all()
+    # BeiDou codes of the cell centres: level 6 (2") for 100 m cells at the city's latitude, one per cell.
+    cells = grid.drop_duplicates("cell_id")
+    assert cells["beidou_code"].str.len().eq(12).all() and cells["beidou_code"].is_unique
+    assert (grid.groupby("cell_id")["beidou_code"].nunique() == 1).all()
 
 
 def test_sources_table_has_checksums_and_info(city, built):

@@ -200,3 +200,29 @@ def test_matches_sjoin_groupby_on_random_measurements():
     np.testing.assert_allclose(ours.loc[expected.index, "rsrp_mean_dbm"], expected["mean"])
     np.testing.assert_array_equal(ours.loc[expected.index, "rsrp_n"], expected["count"])
     np.testing.assert_allclose(ours.loc[expected.index, "rsrp_p10_dbm"], expected["<lambda_0>"])
+
+
+def test_fused_grid_carries_the_beidou_code_of_each_cell_centre():
+    from pyproj import Transformer
+
+    from citytwin.layers.fusion import beidou_level
+    from citytwin.processing import beidou_grid as bg
+
+    # 100 m cells in CGCS2000 / 3-degree GK CM 117E near Beijing (about 39.9 N).
+    grid = GridSpec.covering((440_000, 4_416_000, 441_999, 4_417_499), 100)
+    rng = np.random.default_rng(1)
+    ps = pd.DataFrame(
+        {"x": rng.uniform(440_000, 442_000, 400), "y": rng.uniform(4_416_000, 4_417_500, 400), "mean_velocity": 1.0}
+    )
+    result = fuse_grid(grid, FusionInputs(ps=ps), crs="EPSG:4548")
+    # Level by hand: a level-5 cell (4") is 123 m of latitude, too large; level 6 (2") is 62 m x 47 m.
+    assert beidou_level(grid, "EPSG:4548") == 6
+    assert list(result.columns[:4]) == ["cell_id", "col", "row", "beidou_code"]
+    assert result["beidou_code"].str.len().eq(12).all()
+    assert result["beidou_code"].is_unique  # one row per cell here (static data only)
+    to_geographic = Transformer.from_crs("EPSG:4548", "EPSG:4490", always_xy=True)
+    centres = result.geometry.centroid
+    lon, lat = to_geographic.transform(centres.x.to_numpy(), centres.y.to_numpy())
+    for code, x, y in zip(result["beidou_code"], lon, lat):
+        assert bg.decode(code).contains(x, y)
+    assert "beidou_code" not in fuse_grid(grid, FusionInputs(ps=ps)).columns  # no CRS, no place on the Earth
