@@ -2,13 +2,15 @@
 
 ``generate_sample_city(folder)`` writes every source family the base ingests —
 NMEA logs (GN/GP/BD/GB talkers, one crossing midnight), a GPX file, OpenCelliD cell
-sites, drive tests (English and Chinese headers), Sentinel-2 L2A images (UTM 50N,
-spring and summer), EGMS-layout PS products with a subsidence bowl (vertical L3 and
-ascending/descending L2b, comma and semicolon separated), building footprints and a
-classified LAZ tile, and for carbon monitoring four subdistricts with ODIAC-like and
-EDGAR-like CO2 inventories (``carbon/``, see :mod:`.carbon`) — plus ``base.toml`` (the
-base description) and ``truth/`` (the model's ground truth for tests). Deterministic for
-a given seed; ``small=True`` makes a lighter city for tests (coarser lidar, shorter
+sites, the operator's engineering-parameter table of the same cells
+(``communication/sites_engineering.csv``, not a base source), drive tests (English and
+Chinese headers), Sentinel-2 L2A images (UTM 50N, spring and summer), EGMS-layout PS
+products with a subsidence bowl (vertical L3 and ascending/descending L2b, comma and
+semicolon separated), building footprints and a classified LAZ tile, and for carbon
+monitoring four subdistricts with ODIAC-like and EDGAR-like CO2 inventories
+(``carbon/``, see :mod:`.carbon`) — plus ``base.toml`` (the base description) and
+``truth/`` (the model's ground truth for tests). Deterministic for a given seed;
+``small=True`` makes a lighter city for tests (coarser lidar, shorter
 drives; the same carbon files).
 """
 
@@ -32,6 +34,7 @@ from .write import (
     write_drive_test,
     write_gnss_truth,
     write_ps_products,
+    write_sites_engineering,
 )
 
 __all__ = ["SampleCityFiles", "generate_sample_city"]
@@ -158,6 +161,11 @@ def generate_sample_city(
     files["opencellid"] = [cells]
     sources.insert(0, SourceSpec("opencellid", cells.relative_to(folder)))
     truth["sites"] = [vars(site) for site in city.sites]
+    # The operator's engineering-parameter table: not a base source (no reader kind), read
+    # by the coverage tools (processing.navcomm.coverage.cell_sites).
+    engineering = folder / "communication" / "sites_engineering.csv"
+    write_sites_engineering(city, engineering)
+    files["sites_engineering"] = [engineering]
 
     files["imagery"], image_sources = _write_images(city, folder, seed)
     sources += image_sources
@@ -211,8 +219,12 @@ generated from one analytic model, so the sources agree with each other:
 
 navigation/      NMEA 0183 logs of a survey vehicle (GN GGA/RMC/GSA, GP and BD/GB GSV;
                  the March drive crosses midnight UTC) and a GPX file
-communication/   OpenCelliD-format cell sites (MCC 460) and drive tests (RSRP/RSRQ/SINR;
-                 the June file has Chinese headers)
+communication/   OpenCelliD-format cell sites (MCC 460; positions noisy on purpose),
+                 the operator's engineering-parameter table sites_engineering.csv
+                 (one row per sector: exact lon/lat, antenna height above ground,
+                 azimuth, Tx power, EARFCN and frequency; cell_id = the drive tests'
+                 Cell ID) and drive tests (RSRP/RSRQ/SINR; the June file has Chinese
+                 headers)
 remote_sensing/  Sentinel-2 L2A-like 12-band images in UTM 50N, April and August
 insar/           EGMS-layout PS products: L3 vertical, L2b ascending (comma) and
                  descending (semicolon), over a subsidence bowl (-45 mm/yr at its centre)

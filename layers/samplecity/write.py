@@ -186,6 +186,38 @@ def write_cell_sites(city: CityModel, path: Path, seed: int) -> None:
     write_opencellid(gpd.GeoDataFrame(rows, crs=4326), path, header=True)
 
 
+def write_sites_engineering(city: CityModel, path: Path) -> None:
+    """The operator's engineering-parameter table (工参表): one row per sector, exact values.
+
+    Unlike the OpenCelliD file (crowd-sourced positions tens of metres off), this is what
+    the operator planned: positions in WGS 84 / CGCS2000 degrees to 1e-8 (about 1 mm),
+    antenna height above ground, azimuth, power and carrier. Cell ids are the drive
+    tests' ECIs (eNB id x 256 + sector + 1).
+    """
+    import pandas as pd
+
+    to_ll = _to_lonlat()
+    rows = []
+    for site in city.sites:
+        lon, lat = to_ll.transform(site.x, site.y)
+        for k, azimuth in enumerate(site.sector_azimuths):
+            rows.append(
+                {
+                    "site_id": site.site_id,
+                    "cell_id": site.enb_id * 256 + k + 1,
+                    "pci": site.pcis[k],
+                    "earfcn": site.earfcn,
+                    "lon": f"{lon:.8f}",
+                    "lat": f"{lat:.8f}",
+                    "antenna_height_m": round(site.antenna_height, 2),
+                    "azimuth_deg": azimuth,
+                    "tx_power_dbm": site.tx_power_dbm,
+                    "frequency_mhz": round(site.frequency_ghz * 1000.0, 1),
+                }
+            )
+    pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8")
+
+
 def write_ps_products(city: CityModel, folder: Path, seed: int, small: bool) -> list[Path]:
     import geopandas as gpd
     import pandas as pd
