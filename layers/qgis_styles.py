@@ -84,14 +84,19 @@ def style_fix_quality(layer: QgsVectorLayer) -> None:
     layer.setRenderer(QgsCategorizedSymbolRenderer("fix_quality", categories))
 
 
-def _rsrp_ranges(make_symbol) -> list[QgsRendererRange]:
-    labels = (
+def rsrp_labels() -> tuple[str, ...]:
+    """Labels of :data:`RSRP_BANDS`, strongest first."""
+    return (
         CityTwinStyles.tr("≥ −80 dBm excellent"),
         CityTwinStyles.tr("−90 to −80 dBm good"),
         CityTwinStyles.tr("−100 to −90 dBm fair"),
         CityTwinStyles.tr("−110 to −100 dBm poor"),
         CityTwinStyles.tr("< −110 dBm weak"),
     )
+
+
+def _rsrp_ranges(make_symbol) -> list[QgsRendererRange]:
+    labels = rsrp_labels()
     return [
         QgsRendererRange(low, high, make_symbol(color), label) for (low, high, color), label in zip(RSRP_BANDS, labels)
     ]
@@ -432,3 +437,8 @@ def apply_default_style(layer, kind: str, index: str | None = None) -> None:
     }
     if kind in styles:
         styles[kind]()
+        return
+    from .qgis_navcomm_styles import NAVCOMM_STYLES
+
+    if kind in NAVCOMM_STYLES:
+        NAVCOMM_STYLES[kind](layer)

@@ -10,6 +10,8 @@ from ..common.paths import icon_path
 from .algorithms.beidou_algorithms import BEIDOU_ALGORITHMS
 from .algorithms.build_digital_base import BuildDigitalBaseAlgorithm
 from .algorithms.carbon_algorithms import CARBON_ALGORITHMS
+from .algorithms.coverage_algorithm import COVERAGE_ALGORITHMS
+from .algorithms.gnss_algorithms import GNSS_ALGORITHMS
 from .algorithms.import_sources import IMPORT_ALGORITHMS
 from .algorithms.point_cloud_info import PointCloudInfoAlgorithm
 from .algorithms.scene_algorithms import SCENE_ALGORITHMS
@@ -26,6 +28,8 @@ ALGORITHMS = (
     *SCENE_PACKAGE_ALGORITHMS,
     *SUBSIDENCE_ALGORITHMS,
     *CARBON_ALGORITHMS,
+    *GNSS_ALGORITHMS,
+    *COVERAGE_ALGORITHMS,
     *BEIDOU_ALGORITHMS,
 )
 
