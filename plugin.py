@@ -48,6 +48,8 @@ class CityTwinPlugin:
         self.view3d_action: QAction | None = None
         self.ts_plot = None
         self.ts_plot_action: QAction | None = None
+        self.sky_plot = None
+        self.sky_plot_action: QAction | None = None
         self.scene_package = None
         self.actions: list[QAction] = []
         self.connections = SignalConnections()
@@ -91,6 +93,7 @@ class CityTwinPlugin:
             open_algorithm=self.open_algorithm,
             time_series_plot=self.show_ts_plot,
             scene_package=self.open_scene_package,
+            sky_plot=self.show_sky_plot,
         )
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
@@ -111,6 +114,10 @@ class CityTwinPlugin:
         self.ts_plot_action.setCheckable(True)  # checked while its map tool is active
         self.ts_plot_action.setToolTip(self.tr("Click a PS point on the map to plot its displacement series"))
         self._add_action(self.ts_plot_action)
+        self.sky_plot_action = self._make_action("skyplot.svg", self.tr("Sky plot"), self.show_sky_plot)
+        self.sky_plot_action.setCheckable(True)  # checked while its map tool is active
+        self.sky_plot_action.setToolTip(self.tr("Click a place on the map to see its skyline and satellites"))
+        self._add_action(self.sky_plot_action)
         self._add_action(
             self._make_action("pointcloud_info.svg", self.tr("Point Cloud Information…"), self.open_point_cloud_info)
         )
@@ -301,6 +308,30 @@ class CityTwinPlugin:
         self.ts_plot.activate_pick_tool()
         self.ts_plot_action.setChecked(True)
 
+    def show_sky_plot(self, _checked: bool = True) -> None:
+        """Show the sky plot dock (created on first use) and activate its pick tool."""
+        if self.sky_plot is None:
+            try:
+                from .ui.sky_plot import SkyPlotDock
+            except ImportError as exc:  # matplotlib missing or broken
+                self.sky_plot_action.setChecked(False)
+                self.iface.messageBar().pushMessage(
+                    self.tr("CityTwin"),
+                    self.tr("The sky plot needs matplotlib ({error}): use Install Missing Packages…").format(
+                        error=str(exc)
+                    ),
+                    Qgis.MessageLevel.Critical,
+                    10,
+                )
+                return
+            self.sky_plot = SkyPlotDock(self.iface, self.iface.mainWindow())
+            self.sky_plot.tool.setAction(self.sky_plot_action)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.sky_plot)
+        self.sky_plot.show()
+        self.sky_plot.raise_()
+        self.sky_plot.activate_pick_tool()
+        self.sky_plot_action.setChecked(True)
+
     def _activate_layer(self, layer_id: str) -> None:
         layer = QgsProject.instance().mapLayer(layer_id)
         if layer is not None:
@@ -365,6 +396,12 @@ class CityTwinPlugin:
             self._discard(self.ts_plot)
             self.ts_plot = None
         self.ts_plot_action = None
+        if self.sky_plot is not None:
+            self.sky_plot.close_plot()
+            self.iface.removeDockWidget(self.sky_plot)
+            self._discard(self.sky_plot)
+            self.sky_plot = None
+        self.sky_plot_action = None
         if self.dock is not None:
             self.dock.teardown()
             self.iface.removeDockWidget(self.dock)

@@ -54,6 +54,7 @@ class DigitalBaseDock(QgsDockWidget):
         open_algorithm: Callable[[str], None] | None = None,
         time_series_plot: Callable[[], None] | None = None,
         scene_package: Callable[[], None] | None = None,
+        sky_plot: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(self.OBJECT_NAME)
@@ -98,6 +99,7 @@ class DigitalBaseDock(QgsDockWidget):
         self.tabs.addTab(self.builder, self.tr("Build"))
         self.subsidence_buttons = self._make_subsidence_tab(open_algorithm, time_series_plot)
         self.carbon = self._make_carbon_tab(open_algorithm)
+        self.navcomm = self._make_navcomm_tab(open_algorithm, sky_plot)
         layout.addWidget(self.tabs)
 
         layout.addLayout(self._make_packages_row(body))
@@ -145,6 +147,13 @@ class DigitalBaseDock(QgsDockWidget):
 
         panel = CarbonPanel(self.tabs, open_algorithm)
         self.tabs.addTab(panel, self.tr("Carbon"))
+        return panel
+
+    def _make_navcomm_tab(self, open_algorithm, sky_plot):
+        from .navcomm_panel import NavCommPanel
+
+        panel = NavCommPanel(self.tabs, open_algorithm, sky_plot)
+        self.tabs.addTab(panel, self.tr("Nav & comm"))
         return panel
 
     def _make_real_scene_row(self, body: QWidget, point_cloud_info, scene_package) -> QHBoxLayout:
@@ -214,6 +223,7 @@ class DigitalBaseDock(QgsDockWidget):
         """Disconnect from the project (called by the plugin's unload)."""
         self.builder.teardown()
         self.carbon.teardown()
+        self.navcomm.teardown()
         self._refresh_timer.stop()
         self._connections.disconnect_all()
 

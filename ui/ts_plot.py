@@ -43,7 +43,7 @@ from qgis.core import (
 )
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsMapTool, QgsVertexMarker
 from qgis.PyQt.QtCore import QT_VERSION_STR, Qt, QVariant, pyqtSignal
-from qgis.PyQt.QtGui import QColor, QCursor
+from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..common.errors import InputError
@@ -61,6 +61,7 @@ from ..processing.ts_plot_data import (
     read_point_series,
     write_series_csv,
 )
+from .pick_tool import PointPickTool
 from .signals import SignalConnections
 
 if QT_VERSION_STR.startswith("5."):  # pins matplotlib to the Qt5 binding QGIS 3 runs on
@@ -71,20 +72,6 @@ else:  # Qt6 (QGIS 4): the binding-neutral backend
 #: Size of an exported PNG (inches at EXPORT_DPI: 1500 x 975 pixels), whatever the dock's size.
 EXPORT_SIZE_IN = (10.0, 6.5)
 EXPORT_DPI = 150
-
-
-class PSPickTool(QgsMapTool):
-    """Map tool: a left click emits the clicked map point (canvas CRS)."""
-
-    picked = pyqtSignal(QgsPointXY)
-
-    def __init__(self, canvas) -> None:
-        super().__init__(canvas)
-        self.setCursor(QCursor(Qt.CursorShape.CrossCursor))
-
-    def canvasReleaseEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.picked.emit(QgsPointXY(event.mapPoint()))
 
 
 @dataclass
@@ -121,7 +108,7 @@ class TimeSeriesPlotDock(QgsDockWidget):
         self.artists: dict[str, dict] = {}
         self.markers: list[QgsVertexMarker] = []
         self._connections = SignalConnections()
-        self.tool: PSPickTool | None = PSPickTool(self.map_canvas)
+        self.tool: PointPickTool | None = PointPickTool(self.map_canvas)
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
