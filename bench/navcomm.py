@@ -2,6 +2,9 @@
 
 Sections (each a function ``<name>_section(quick) -> dict``, listed in ``SECTIONS``):
 
+- ``los``: line-of-sight tests of 100 sites x 1M cells, time and peak memory
+  (``navcomm_los.py``); ``beidou``: BeiDou grid codes per second for 1M points at level
+  10 (``navcomm_beidou.py``).
 - ``horizon``: horizon, sky-view factor and open sky of every cell of a synthetic city
   DSM (1000 x 1000 cells of 1 m, seeded): 60 m blocks on a street grid (streets 14 m),
   each block split into four lots holding a box 6-80 m tall, ground on a gentle slope;
@@ -168,7 +171,31 @@ def horizon_section(quick: bool) -> dict:
     return report
 
 
-SECTIONS = {"horizon": horizon_section}
+def los_section(quick: bool) -> dict:
+    """LOS tests of 100 sites x 1M cells (``navcomm_los.py``), printed."""
+    import navcomm_los
+
+    report = navcomm_los.los_section(quick)
+    navcomm_los.print_section(report)
+    return report
+
+
+def beidou_section(quick: bool) -> dict:
+    """BeiDou codes per second for 1M points at level 10 (``navcomm_beidou.py``), printed."""
+    import navcomm_beidou
+
+    report = navcomm_beidou.beidou_section(quick)
+    print(
+        f"BeiDou grid codes, level 10, {report['points']:,} points: {report['encode_many_codes_per_s'] / 1e6:.2f} M "
+        f"codes/s (3D {report['encode_many_3d_codes_per_s'] / 1e6:.2f} M/s, decode "
+        f"{report['decode_many_codes_per_s'] / 1e6:.2f} M/s; {report['ratio_encode_many_to_loop']}x a one-point "
+        f"loop), equal to the one-point functions on {report['sample_checked']:,} points: "
+        f"{report['sample_2d_equal_to_encode'] and report['sample_3d_equal_to_encode_3d']}"
+    )
+    return report
+
+
+SECTIONS = {"horizon": horizon_section, "los": los_section, "beidou": beidou_section}
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("plugin_startup", "ingest", "pointcloud", "subsidence", "carbon", "scene_package")
+BENCHMARKS = ("plugin_startup", "ingest", "pointcloud", "subsidence", "carbon", "scene_package", "navcomm")
 
 
 def load(name: str):
