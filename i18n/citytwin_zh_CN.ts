@@ -273,6 +273,207 @@
     </message>
 </context>
 <context>
+    <name>BeidouCodeAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="142"/>
+        <source>Add BeiDou grid code</source>
+        <translation>添加北斗网格位置码</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="145"/>
+        <source>beidou,bds,grid,location code,gb/t 39409,北斗网格位置码,geocode,index,3d</source>
+        <translation>beidou,bds,grid,location code,gb/t 39409,北斗网格位置码,geocode,index,3d,北斗,网格,位置码,地理编码,索引,三维</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="148"/>
+        <source>Adds the BeiDou grid location code of each feature to a copy of the layer: the 2D code, and with a height source the 3D code as well. Points are coded where they are; lines, polygons and multi-points at their centroid (computed in the layer's CRS; for a grid cell that is its centre, so a cell made by 'Create BeiDou grid' gets its own code).
+Level: 10 (the default) is the full code; the code of any coarser level is its prefix (first 4, 6, 7, 9, 11, 12, 14, 16 or 18 characters), so nothing is lost by coding finely.
+3D code (32 characters at level 10): the height H in metres above the CGCS2000 ellipsoid, from a numeric field or from the geometry's Z (for lines and polygons the mean Z of their vertices), gives the height cell n = ⌊(θ0/θ)·ln((H+r)/r)/ln(1+θ0)⌋ with θ0 = 1°, θ = 1/2048″, r = 6 378 137 m (cells about 1.5 cm thick near the ground), with a sign character (0 above, 1 below the ellipsoid) and the bits of |n| spread over the levels (6, 3, 1, 4, 4, 1, 3, 3, 3, 3 bits), interleaved after each level's 2D characters. Heights above the 1985 national height datum differ from ellipsoidal heights by the height anomaly (tens of metres in China): convert them first.
+Features without geometry, beyond ±88° latitude, or (3D) without a usable height get NULL, and the log counts them.
+</source>
+        <translation>为图层副本中的每个要素添加北斗网格位置码：二维码，给出高度来源时同时添加三维码。点要素按其所在位置编码；线、面和多点要素按其质心编码（在图层坐标系中计算；网格单元的质心即其中心，因此由“创建北斗网格”生成的单元得到的正是其自身的编码）。
+级别：10（默认）为完整编码；任一较粗级别的编码都是它的前缀（前 4、6、7、9、11、12、14、16 或 18 个字符），因此按精细级别编码不会丢失任何信息。
+三维码（10 级时 32 个字符）：由数值字段或几何的 Z 值（线和面取其顶点 Z 的平均值）给出 CGCS2000 椭球面以上的高度 H（米），按 n = ⌊(θ0/θ)·ln((H+r)/r)/ln(1+θ0)⌋ 得到高度网格编号 n，其中 θ0 = 1°，θ = 1/2048″，r = 6 378 137 m（近地面处网格厚约 1.5 cm）；另加一个符号字符（椭球面以上为 0，以下为 1），|n| 的各位分配到各级（6、3、1、4、4、1、3、3、3、3 位），交错排在每级的二维字符之后。1985 国家高程基准的高程与椭球高相差高程异常（在中国为数十米）：请先进行换算。
+没有几何、纬度超出 ±88°、或（三维码）没有可用高度的要素得到 NULL，并在日志中计数。
+</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="170"/>
+        <source>Input layer</source>
+        <translation>输入图层</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="175"/>
+        <source>Level (1-10)</source>
+        <translation>级别（1-10）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="176"/>
+        <source>Height for the 3D code</source>
+        <translation>三维码的高度来源</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="176"/>
+        <source>None: 2D code only</source>
+        <translation>无：仅二维码</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="176"/>
+        <source>A numeric field</source>
+        <translation>数值字段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="176"/>
+        <source>The geometry&apos;s Z</source>
+        <translation>几何的 Z 值</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="184"/>
+        <source>Height field (m above the ellipsoid)</source>
+        <translation>高度字段（椭球高，米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="194"/>
+        <source>Field of the 2D code</source>
+        <translation>二维码字段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="195"/>
+        <source>Field of the 3D code</source>
+        <translation>三维码字段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="196"/>
+        <source>Coded layer</source>
+        <translation>已编码图层</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="197"/>
+        <source>Features with a code</source>
+        <translation>有编码的要素数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="198"/>
+        <source>Features without a code</source>
+        <translation>无编码的要素数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="208"/>
+        <source>Choose the height field, or another height source.</source>
+        <translation>请选择高度字段，或选择其他高度来源。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="210"/>
+        <source>Layer &apos;{layer}&apos; has no field &apos;{field}&apos;.</source>
+        <translation>图层“{layer}”没有字段“{field}”。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="216"/>
+        <source>The name of a code field is empty.</source>
+        <translation>编码字段的名称为空。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="218"/>
+        <source>Layer &apos;{layer}&apos; already has a field &apos;{field}&apos;: choose another name.</source>
+        <translation>图层“{layer}”已有字段“{field}”：请另选名称。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="224"/>
+        <source>The 2D and 3D code fields need different names.</source>
+        <translation>二维码字段和三维码字段的名称必须不同。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="256"/>
+        <source>Layer &apos;{layer}&apos; has no CRS: assign one (codes need latitude and longitude).</source>
+        <translation>图层“{layer}”没有坐标系：请为其指定坐标系（编码需要经纬度）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="303"/>
+        <source>{count} feature(s) have no geometry: their codes are NULL.</source>
+        <translation>{count} 个要素没有几何：其编码为 NULL。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="307"/>
+        <source>{count} feature(s) lie beyond ±88° latitude (the polar caps, coded differently by the standard) or outside ±180° longitude: their codes are NULL.</source>
+        <translation>{count} 个要素位于纬度 ±88° 以外（极区，标准对其采用不同的编码方式）或经度 ±180° 以外：其编码为 NULL。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="316"/>
+        <source>{count} feature(s) have no height: their 3D codes are NULL.</source>
+        <translation>{count} 个要素没有高度：其三维码为 NULL。</translation>
+    </message>
+</context>
+<context>
+    <name>BeidouGridAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="331"/>
+        <source>Create BeiDou grid</source>
+        <translation>创建北斗网格</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="334"/>
+        <source>beidou,bds,grid,cells,location code,gb/t 39409,北斗网格位置码,fishnet</source>
+        <translation>beidou,bds,grid,cells,location code,gb/t 39409,北斗网格位置码,fishnet,北斗,网格,网格单元,位置码,渔网</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="337"/>
+        <source>Builds every cell of the chosen BeiDou grid level that meets the extent, as polygons in CGCS2000 geographic coordinates (EPSG:4490), with fields code (the 2D code), level, west, south, east, north (cell edges, degrees) and width_m, height_m (the cell's size at its centre on the CGCS2000 ellipsoid, metres). The extent may be in any CRS; it is transformed to EPSG:4490 first, and parts beyond ±88° latitude are left out (with a warning). Each cell is found by coding its centre and decoding the code, so the polygons are exactly the cells the codes name; they tile the extent without gaps or overlaps. At most 1,000,000 cells: for more, choose a coarser level or a smaller extent. The default level 5 (4″, about 120 m × 95 m at 40° N) covers a city in tens of thousands of cells.
+</source>
+        <translation>生成所选北斗网格级别中与范围相交的每个网格单元，输出为 CGCS2000 地理坐标（EPSG:4490）下的多边形，字段包括 code（二维码）、level、west、south、east、north（单元边界，度）以及 width_m、height_m（单元中心处在 CGCS2000 椭球面上的尺寸，米）。范围可以采用任意坐标系；它先被转换到 EPSG:4490，纬度 ±88° 以外的部分被略去（并给出警告）。每个单元通过对其中心编码再解码得到，因此多边形恰好是编码所指的网格单元；它们无缝隙、无重叠地铺满整个范围。最多 1,000,000 个单元：超出时请选择更粗的级别或更小的范围。默认级别 5（4″，在北纬 40° 处约 120 m × 95 m）用数万个单元即可覆盖一座城市。
+</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="353"/>
+        <source>Extent</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="354"/>
+        <source>Level (1-10)</source>
+        <translation>级别（1-10）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="355"/>
+        <source>BeiDou grid</source>
+        <translation>北斗网格</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="360"/>
+        <source>Cells</source>
+        <translation>网格单元数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="368"/>
+        <source>The extent is empty.</source>
+        <translation>范围为空。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="372"/>
+        <source>The extent ({south:.4f}° to {north:.4f}° N) lies beyond ±88° latitude: the polar caps are coded differently by the standard and are not built here.</source>
+        <translation>范围（{south:.4f}° 至 {north:.4f}° N）位于纬度 ±88° 以外：极区在标准中采用不同的编码方式，此处不生成。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="379"/>
+        <source>The extent was clipped to ±88° latitude and ±180° longitude (the polar caps are not built).</source>
+        <translation>范围已裁剪到纬度 ±88° 和经度 ±180° 以内（不生成极区）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="393"/>
+        <source>Level {level}: {count} cells over {west:.6f}..{east:.6f} E, {south:.6f}..{north:.6f} N.</source>
+        <translation>级别 {level}：{count} 个网格单元，范围 {west:.6f}..{east:.6f} E，{south:.6f}..{north:.6f} N。</translation>
+    </message>
+</context>
+<context>
+    <name>BeidouMessages</name>
+    <message>
+        <location filename="../processing/algorithms/beidou_algorithms.py" line="61"/>
+        <source>The grid is the national standard GB/T 39409-2020 《北斗网格位置码》 (BeiDou grid location code): levels 1-10 of 6°×4°, 30′, 15′×10′, 1′, 4″, 2″, 1/4″, 1/32″, 1/256″ and 1/2048″ cells (level 10 is about 1.5 cm); the 2D code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters and a coarser code is a prefix of a finer one. Cells are counted away from the equator and the prime meridian (mirrored in the southern and western hemispheres). A point on a cell edge belongs to the cell farther from the equator in latitude, and in longitude to the cell east of the edge. Latitudes beyond ±88° (the polar caps, which the standard codes differently) are not coded.
+Coordinates are transformed to CGCS2000 geographic (EPSG:4490). PROJ treats WGS 84 and CGCS2000 as the same frame: the frames agree to centimetres, but a position measured in WGS 84 today differs from its CGCS2000 (epoch 2000.0) coordinates by the plate motion since 2000 (about 3 cm a year in China, several decimetres by now), so at levels 8-10 (1 m, 12 cm and 1.5 cm cells) codes of WGS 84 data may name a neighbouring cell.</source>
+        <translation>网格采用国家标准 GB/T 39409-2020《北斗网格位置码》：1-10 级网格单元分别为 6°×4°、30′、15′×10′、1′、4″、2″、1/4″、1/32″、1/256″ 和 1/2048″（10 级约 1.5 cm）；二维码分别有 4、6、7、9、11、12、14、16、18 或 20 个字符，较粗级别的编码是较细级别编码的前缀。网格单元从赤道和本初子午线向外计数（南半球和西半球镜像对称）。位于单元边线上的点，在纬度方向上归属离赤道较远的单元，在经度方向上归属边线以东的单元。纬度 ±88° 以外（极区，标准对其采用不同的编码方式）不予编码。
+坐标会转换到 CGCS2000 地理坐标（EPSG:4490）。PROJ 将 WGS 84 与 CGCS2000 视为同一框架：两个框架在厘米级上一致，但如今以 WGS 84 测得的位置与其 CGCS2000（2000.0 历元）坐标相差 2000 年以来的板块运动量（在中国约每年 3 cm，至今已达数分米），因此在 8-10 级（1 m、12 cm 和 1.5 cm 的单元）下，WGS 84 数据的编码可能指向相邻单元。</translation>
+    </message>
+</context>
+<context>
     <name>BuildDigitalBaseAlgorithm</name>
     <message>
         <location filename="../processing/algorithms/build_digital_base.py" line="57"/>
@@ -973,6 +1174,188 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
     </message>
 </context>
 <context>
+    <name>CellCoverageAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="71"/>
+        <source>Cell coverage prediction (38.901, DSM line of sight)</source>
+        <translation>小区覆盖预测（38.901，DSM 视距）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="74"/>
+        <source>coverage,rsrp,lte,nr,5g,3gpp,38.901,uma,umi,path loss,drive test,calibration,工参</source>
+        <translation>coverage,rsrp,lte,nr,5g,3gpp,38.901,uma,umi,path loss,drive test,calibration,工参,覆盖,小区覆盖,参考信号接收功率,路径损耗,路测,校准,工参表</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="77"/>
+        <source>Predicts the RSRP (dBm per resource element) of the strongest cell over every cell of the DSM's grid, for a receiver the given height above the DTM, with the path-loss models of 3GPP TR 38.901 (V17.0.0, Table 7.4.1-1; UMa or UMi street canyon). For each cell and site the LOS or NLOS formula is chosen by a line-of-sight test through the DSM between antenna and receiver (a radial sweep, Franklin &amp; Ray 1994); the antenna's own roof does not block. RSRP = P_tx − 10·log10(12·N_RB) + G(azimuth) − PL − extra losses, with the 3-sector horizontal pattern of TR 38.901 Table 7.3-1 (65° beamwidth).
+Sites: a point layer, one feature per cell/sector (an operator's engineering-parameter table, 工参表). Fields are found by name when not chosen; missing values get documented defaults, reported in the log: antenna height 25 m (UMa) / 10 m (UMi) above ground, Tx power 46 dBm (UMa) / 44 dBm (UMi), frequency from the EARFCN (3GPP TS 36.101) else 1.85 GHz, no azimuth = omnidirectional.
+With a drive test (CSV of the common tools, English or Chinese headers), each sample is predicted at its own position and compared with the measured RSRP: bias (predicted − measured), RMSE and Pearson correlation, overall and per site (the serving site by cell id, then PCI, then the strongest predicted cell). 'Calibrate' adds to each site the mean of measured − predicted over its samples (at least 10), reports the RMSE on a held-out half (alternate blocks of samples) and applies the offsets to the map. Receivers inside buildings are no-data on the map.</source>
+        <translation>在 DSM 格网的每个像元上，预测位于 DTM 之上给定高度的接收机所收到的最强小区 RSRP（每资源粒子 dBm），采用 3GPP TR 38.901（V17.0.0，表 7.4.1-1；UMa 或 UMi 街道峡谷）的路径损耗模型。对每个像元和站点，根据天线与接收机之间穿过 DSM 的视距检测（径向扫描，Franklin &amp; Ray 1994）选用 LOS 或 NLOS 公式；天线自身所在的屋顶不构成遮挡。RSRP = P_tx − 10·log10(12·N_RB) + G(方位角) − PL − 附加损耗，水平方向图采用 TR 38.901 表 7.3-1 的三扇区方向图（波束宽度 65°）。
+站点：点图层，每个小区/扇区一个要素（运营商的工参表）。未选择字段时按名称查找字段；缺失的值使用文档中给出的默认值，并在日志中报告：天线离地挂高 25 m（UMa）/ 10 m（UMi），发射功率 46 dBm（UMa）/ 44 dBm（UMi），频率由 EARFCN 换算（3GPP TS 36.101），否则取 1.85 GHz，无方位角则视为全向天线。
+给出路测数据（常用路测软件导出的 CSV，英文或中文表头）时，在每个采样点自身位置进行预测，并与实测 RSRP 比较：偏差（预测 − 实测）、RMSE 和 Pearson 相关系数，分别给出总体和各站点的结果（服务站点依次按小区标识、PCI、预测最强小区确定）。“校准”为每个站点加上其采样点（至少 10 个）实测 − 预测的平均值，报告留出的一半样本（交替的样本块）上的 RMSE，并将偏移量应用到覆盖图上。位于建筑物内部的接收机在图上为无数据。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="97"/>
+        <source>Cell sites (one point per cell)</source>
+        <translation>基站（每个小区一个点）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="103"/>
+        <source>Site id field</source>
+        <translation>站点编号字段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="104"/>
+        <source>Cell id field (ECI/NCI)</source>
+        <translation>小区标识字段（ECI/NCI）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="105"/>
+        <source>PCI field</source>
+        <translation>PCI 字段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="106"/>
+        <source>Antenna height field (m above ground)</source>
+        <translation>天线挂高字段（离地米数）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="107"/>
+        <source>Tx power field (dBm)</source>
+        <translation>发射功率字段（dBm）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="108"/>
+        <source>Frequency field (MHz or GHz)</source>
+        <translation>频率字段（MHz 或 GHz）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="109"/>
+        <source>EARFCN field</source>
+        <translation>EARFCN 字段</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="110"/>
+        <source>Azimuth field (°)</source>
+        <translation>方位角字段（°）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="117"/>
+        <source>Scenario</source>
+        <translation>场景</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="117"/>
+        <source>UMa (urban macro)</source>
+        <translation>UMa（城市宏站）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="117"/>
+        <source>UMi street canyon</source>
+        <translation>UMi（城市微站街道峡谷）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="125"/>
+        <source>Resource blocks (100 = 20 MHz LTE)</source>
+        <translation>资源块数（100 = 20 MHz LTE）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="125"/>
+        <source>Antenna gain (dBi)</source>
+        <translation>天线增益（dBi）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="125"/>
+        <source>Extra losses (dB: vehicle, body, feeder)</source>
+        <translation>附加损耗（dB：车体、人体、馈线）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="136"/>
+        <source>Drive test (CSV, optional)</source>
+        <translation>路测（CSV，可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="145"/>
+        <source>Calibrate a per-site offset</source>
+        <translation>按站点校准偏移量</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="146"/>
+        <source>Predicted RSRP (dBm)</source>
+        <translation>预测 RSRP（dBm）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="147"/>
+        <source>Drive test vs prediction</source>
+        <translation>路测与预测对比</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="155"/>
+        <source>Comparison per site</source>
+        <translation>分站点对比</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="160"/>
+        <source>RMSE against the drive test (dB)</source>
+        <translation>相对路测的 RMSE（dB）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="160"/>
+        <source>Bias, predicted − measured (dB)</source>
+        <translation>偏差，预测 − 实测（dB）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="160"/>
+        <source>Correlation with the drive test</source>
+        <translation>与路测的相关系数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="160"/>
+        <source>RMSE after calibration (dB)</source>
+        <translation>校准后的 RMSE（dB）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="160"/>
+        <source>Held-out RMSE after calibration (dB)</source>
+        <translation>校准后留出样本的 RMSE（dB）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="193"/>
+        <source>Site fields used: {fields}.</source>
+        <translation>使用的站点字段：{fields}。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="193"/>
+        <source>none (all defaults)</source>
+        <translation>无（全部使用默认值）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="236"/>
+        <source>{cells:,} cells predicted; {los:.0%} in line of sight of their server; {indoor:,} indoor.</source>
+        <translation>已预测 {cells:,} 个像元；其中 {los:.0%} 与其服务小区视距可见；{indoor:,} 个位于室内。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="253"/>
+        <source>{file}: the drive test has no RSRP values.</source>
+        <translation>{file}：路测数据中没有 RSRP 值。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="263"/>
+        <source>Drive test vs prediction: {summary}</source>
+        <translation>路测与预测对比：{summary}</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="264"/>
+        <source>Serving cells matched: {counts}</source>
+        <translation>服务小区匹配：{counts}</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="277"/>
+        <source>Per-site calibration: RMSE {before:.1f} → {after:.1f} dB; on the held-out half {hold_before:.1f} → {hold_after:.1f} dB ({n} samples).</source>
+        <translation>分站点校准：RMSE {before:.1f} → {after:.1f} dB；留出的一半样本上 {hold_before:.1f} → {hold_after:.1f} dB（{n} 个样本）。</translation>
+    </message>
+</context>
+<context>
     <name>CityTwinAlgorithm</name>
     <message>
         <location filename="../processing/qgis_algorithm.py" line="28"/>
@@ -1096,67 +1479,67 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>CityTwinPlugin</name>
     <message>
-        <location filename="../plugin.py" line="80"/>
+        <location filename="../plugin.py" line="82"/>
         <source>&amp;CityTwin</source>
         <translation>城市孪生(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="286"/>
+        <location filename="../plugin.py" line="318"/>
         <source>CityTwin</source>
         <translation>城市孪生 CityTwin</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="103"/>
+        <location filename="../plugin.py" line="106"/>
         <source>Digital Base Panel</source>
         <translation>数字底座面板</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="104"/>
+        <location filename="../plugin.py" line="107"/>
         <source>Show or hide the CityTwin Digital Base panel</source>
         <translation>显示或隐藏 CityTwin 数字底座面板</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="114"/>
+        <location filename="../plugin.py" line="121"/>
         <source>Point Cloud Information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="118"/>
+        <location filename="../plugin.py" line="125"/>
         <source>Install Missing Packages…</source>
         <translation>安装缺失的软件包…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="311"/>
+        <location filename="../plugin.py" line="342"/>
         <source>About CityTwin</source>
         <translation>关于 CityTwin</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="159"/>
+        <location filename="../plugin.py" line="166"/>
         <source>Missing Python packages: {names}. Point-cloud, 3D and monitoring tools need them.</source>
         <translation>缺少 Python 软件包：{names}。点云、三维和监测工具需要它们。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="165"/>
+        <location filename="../plugin.py" line="172"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="191"/>
+        <location filename="../plugin.py" line="198"/>
         <source>All required Python packages are installed.</source>
         <translation>所需的 Python 软件包均已安装。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="211"/>
+        <location filename="../plugin.py" line="218"/>
         <source>The Python packages were installed.</source>
         <translation>Python 软件包已安装。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="211"/>
+        <location filename="../plugin.py" line="218"/>
         <source>Some packages could not be installed: {names}</source>
         <translation>部分软件包未能安装：{names}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="311"/>
+        <location filename="../plugin.py" line="342"/>
         <source>CityTwin {version}
 
 {about}
@@ -1169,34 +1552,49 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 主页：{homepage}</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="248"/>
+        <location filename="../plugin.py" line="255"/>
         <source>The base was added to the project: {n} layers.</source>
         <translation>底座已添加到项目：{n} 个图层。</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="106"/>
+        <location filename="../plugin.py" line="109"/>
         <source>3D View</source>
         <translation>三维视图</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="108"/>
+        <location filename="../plugin.py" line="111"/>
         <source>Show the base&apos;s point clouds in 3D</source>
         <translation>以三维方式显示底座中的点云</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="110"/>
+        <location filename="../plugin.py" line="113"/>
         <source>Time-series plot</source>
         <translation>时间序列图</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="112"/>
+        <location filename="../plugin.py" line="115"/>
         <source>Click a PS point on the map to plot its displacement series</source>
         <translation>在地图上点击 PS 点，绘制其位移时间序列</translation>
     </message>
     <message>
-        <location filename="../plugin.py" line="286"/>
+        <location filename="../plugin.py" line="293"/>
         <source>The time-series plot needs matplotlib ({error}): use Install Missing Packages…</source>
         <translation>时间序列图需要 matplotlib（{error}）：请使用“安装缺失的软件包…”</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="117"/>
+        <source>Sky plot</source>
+        <translation>天空图</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="119"/>
+        <source>Click a place on the map to see its skyline and satellites</source>
+        <translation>在地图上点击一个位置，查看其天际线和卫星</translation>
+    </message>
+    <message>
+        <location filename="../plugin.py" line="318"/>
+        <source>The sky plot needs matplotlib ({error}): use Install Missing Packages…</source>
+        <translation>天空图需要 matplotlib（{error}）：请使用“安装缺失的软件包…”</translation>
     </message>
 </context>
 <context>
@@ -1232,89 +1630,154 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
         <translation>航位推算</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="88"/>
+        <location filename="../layers/qgis_styles.py" line="89"/>
         <source>≥ −80 dBm excellent</source>
         <translation>≥ −80 dBm 优</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="88"/>
+        <location filename="../layers/qgis_styles.py" line="89"/>
         <source>−90 to −80 dBm good</source>
         <translation>−90 至 −80 dBm 良</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="88"/>
+        <location filename="../layers/qgis_styles.py" line="89"/>
         <source>−100 to −90 dBm fair</source>
         <translation>−100 至 −90 dBm 中</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="88"/>
+        <location filename="../layers/qgis_styles.py" line="89"/>
         <source>−110 to −100 dBm poor</source>
         <translation>−110 至 −100 dBm 差</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="88"/>
+        <location filename="../layers/qgis_styles.py" line="89"/>
         <source>&lt; −110 dBm weak</source>
         <translation>&lt; −110 dBm 弱覆盖</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="398"/>
+        <location filename="../layers/qgis_styles.py" line="403"/>
         <source>RSRP mean</source>
         <translation>RSRP 均值</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="399"/>
+        <location filename="../layers/qgis_styles.py" line="404"/>
         <source>PS velocity</source>
         <translation>PS 形变速率</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="400"/>
+        <location filename="../layers/qgis_styles.py" line="405"/>
         <source>NDVI</source>
         <translation>NDVI</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="401"/>
+        <location filename="../layers/qgis_styles.py" line="406"/>
         <source>GNSS HDOP</source>
         <translation>GNSS HDOP</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="247"/>
+        <location filename="../layers/qgis_styles.py" line="252"/>
         <source>Negligible (β &lt; 1/5000)</source>
         <translation>可忽略（β &lt; 1/5000）</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="248"/>
+        <location filename="../layers/qgis_styles.py" line="253"/>
         <source>Very slight (1/5000 – 1/500)</source>
         <translation>很轻微（1/5000 – 1/500）</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="249"/>
+        <location filename="../layers/qgis_styles.py" line="254"/>
         <source>Slight: cracking in panel walls (1/500 – 1/300)</source>
         <translation>轻微：填充墙开裂（1/500 – 1/300）</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="250"/>
+        <location filename="../layers/qgis_styles.py" line="255"/>
         <source>Moderate: structural damage possible (1/300 – 1/150)</source>
         <translation>中等：可能出现结构损坏（1/300 – 1/150）</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="251"/>
+        <location filename="../layers/qgis_styles.py" line="256"/>
         <source>Severe (β ≥ 1/150)</source>
         <translation>严重（β ≥ 1/150）</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="252"/>
+        <location filename="../layers/qgis_styles.py" line="257"/>
         <source>Not assessed (too few PS points)</source>
         <translation>未评估（PS 点过少）</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="267"/>
+        <location filename="../layers/qgis_styles.py" line="272"/>
         <source>Subsiding cluster</source>
         <translation>沉降聚集区</translation>
     </message>
     <message>
-        <location filename="../layers/qgis_styles.py" line="267"/>
+        <location filename="../layers/qgis_styles.py" line="272"/>
         <source>Uplifting cluster</source>
         <translation>抬升聚集区</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="38"/>
+        <source>0–3 LOS: no fix</source>
+        <translation>0–3 颗 LOS：无法定位</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="39"/>
+        <source>4–5 LOS: marginal</source>
+        <translation>4–5 颗 LOS：勉强定位</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="40"/>
+        <source>6–7 LOS</source>
+        <translation>6–7 颗 LOS</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="41"/>
+        <source>8–10 LOS</source>
+        <translation>8–10 颗 LOS</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="42"/>
+        <source>more than 10 LOS</source>
+        <translation>10 颗以上 LOS</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="48"/>
+        <source>HDOP ≤ 1 ideal</source>
+        <translation>HDOP ≤ 1 理想</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="49"/>
+        <source>HDOP 1–2 excellent</source>
+        <translation>HDOP 1–2 优</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="50"/>
+        <source>HDOP 2–5 good</source>
+        <translation>HDOP 2–5 良</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="51"/>
+        <source>HDOP 5–20 poor</source>
+        <translation>HDOP 5–20 差</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="52"/>
+        <source>HDOP &gt; 20 unusable</source>
+        <translation>HDOP &gt; 20 不可用</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="100"/>
+        <source>LOS</source>
+        <translation>LOS（视距）</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="100"/>
+        <source>NLOS (blocked)</source>
+        <translation>NLOS（被遮挡）</translation>
+    </message>
+    <message>
+        <location filename="../layers/qgis_navcomm_styles.py" line="100"/>
+        <source>Not classified</source>
+        <translation>未分类</translation>
     </message>
 </context>
 <context>
@@ -1446,164 +1909,169 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>DigitalBaseDock</name>
     <message>
-        <location filename="../ui/dock.py" line="60"/>
+        <location filename="../ui/dock.py" line="61"/>
         <source>CityTwin — Digital Base</source>
         <translation>CityTwin — 数字底座</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="171"/>
+        <location filename="../ui/dock.py" line="180"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="152"/>
+        <location filename="../ui/dock.py" line="161"/>
         <source>Point cloud information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="181"/>
+        <location filename="../ui/dock.py" line="190"/>
         <source>Navigation</source>
         <translation>导航</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="182"/>
+        <location filename="../ui/dock.py" line="191"/>
         <source>Communication</source>
         <translation>通信</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="183"/>
+        <location filename="../ui/dock.py" line="192"/>
         <source>Remote sensing</source>
         <translation>遥感</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="184"/>
+        <location filename="../ui/dock.py" line="193"/>
         <source>Real-scene 3D</source>
         <translation>实景三维</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="185"/>
+        <location filename="../ui/dock.py" line="194"/>
         <source>Monitoring</source>
         <translation>监测</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="228"/>
+        <location filename="../ui/dock.py" line="238"/>
         <source>Project: {name}</source>
         <translation>项目：{name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="228"/>
+        <location filename="../ui/dock.py" line="238"/>
         <source>(unsaved)</source>
         <translation>（未保存）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="230"/>
+        <location filename="../ui/dock.py" line="240"/>
         <source>Base CRS: not set</source>
         <translation>底座坐标系：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="234"/>
+        <location filename="../ui/dock.py" line="244"/>
         <source>Base CRS: {authid} — {name}</source>
         <translation>底座坐标系：{authid} — {name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="236"/>
+        <location filename="../ui/dock.py" line="246"/>
         <source>(not a CGCS2000 Gauss-Krüger zone)</source>
         <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="239"/>
+        <location filename="../ui/dock.py" line="249"/>
         <source>Time axis: not set</source>
         <translation>时间轴：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="241"/>
+        <location filename="../ui/dock.py" line="251"/>
         <source>Time axis: {start} – {end}</source>
         <translation>时间轴：{start} – {end}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="244"/>
+        <location filename="../ui/dock.py" line="254"/>
         <source>Other layers: {n}</source>
         <translation>其他图层：{n}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="253"/>
+        <location filename="../ui/dock.py" line="263"/>
         <source>{section} ({n})</source>
         <translation>{section}（{n}）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="266"/>
+        <location filename="../ui/dock.py" line="276"/>
         <source>No layers yet</source>
         <translation>暂无图层</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="281"/>
+        <location filename="../ui/dock.py" line="291"/>
         <source>Missing Python packages: {names}</source>
         <translation>缺少 Python 软件包：{names}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="286"/>
+        <location filename="../ui/dock.py" line="296"/>
         <source>Python packages: all available</source>
         <translation>Python 软件包：全部可用</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="92"/>
+        <location filename="../ui/dock.py" line="93"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="98"/>
+        <location filename="../ui/dock.py" line="99"/>
         <source>Build</source>
         <translation>构建</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="115"/>
+        <location filename="../ui/dock.py" line="117"/>
         <source>1. Fit displacement time series…</source>
         <translation>1. 拟合位移时间序列…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="115"/>
+        <location filename="../ui/dock.py" line="117"/>
         <source>Vertical and east-west decomposition…</source>
         <translation>竖向与东西向分解…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="115"/>
+        <location filename="../ui/dock.py" line="117"/>
         <source>2. Subsidence rate surface…</source>
         <translation>2. 沉降速率面…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="115"/>
+        <location filename="../ui/dock.py" line="117"/>
         <source>3. Subsidence hotspots…</source>
         <translation>3. 沉降热点…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="115"/>
+        <location filename="../ui/dock.py" line="117"/>
         <source>4. Building damage risk…</source>
         <translation>4. 建筑损坏风险…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="132"/>
+        <location filename="../ui/dock.py" line="134"/>
         <source>Time-series plot</source>
         <translation>时间序列图</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="140"/>
+        <location filename="../ui/dock.py" line="142"/>
         <source>Subsidence</source>
         <translation>地面沉降</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="147"/>
+        <location filename="../ui/dock.py" line="149"/>
         <source>Carbon</source>
         <translation>碳排放</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="154"/>
+        <location filename="../ui/dock.py" line="163"/>
         <source>Export 3D scene package…</source>
         <translation>导出三维场景包…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="156"/>
+        <location filename="../ui/dock.py" line="165"/>
         <source>The base&apos;s point clouds, buildings and DTM as a 3D Tiles scene package with a web viewer</source>
         <translation>将底座的点云、建筑物和数字地面模型 DTM 导出为带网页查看器的 3D Tiles 三维场景包</translation>
+    </message>
+    <message>
+        <location filename="../ui/dock.py" line="156"/>
+        <source>Nav &amp; comm</source>
+        <translation>通导</translation>
     </message>
 </context>
 <context>
@@ -1745,6 +2213,179 @@ Input: an EGMS CSV (YYYYMMDD columns) or a point layer with D_YYYYMMDD / DYYYYMM
         <location filename="../processing/qgis_frames.py" line="220"/>
         <source>{layer} is in geographic coordinates; distances are computed in {crs}.</source>
         <translation>{layer} 为地理坐标；距离在 {crs} 中计算。</translation>
+    </message>
+</context>
+<context>
+    <name>GnssAvailabilityAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="485"/>
+        <source>GNSS availability map</source>
+        <translation>GNSS 可用性地图</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="488"/>
+        <source>gnss,availability,hdop,dop,los,beidou,urban canyon,positioning,satellites,dsm</source>
+        <translation>gnss,availability,hdop,dop,los,beidou,urban canyon,positioning,satellites,dsm,可用性,视距,北斗,城市峡谷,定位,卫星,数字表面模型</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="491"/>
+        <source>For every cell of the DSM's grid and one sky — the satellites in view at one epoch of an NMEA log (GSV; the epoch nearest the given time, or the one with the most satellites), or a snapshot CSV with columns constellation, prn, azimuth, elevation (degrees) — predicts the number of line-of-sight satellites (all, and BeiDou) and the HDOP of the LOS satellites alone (one receiver clock per constellation), for a receiver the given height above the ground. A satellite is LOS in a cell when its elevation is above the DSM's horizon there in its azimuth; satellites below the elevation mask are not used. Where fewer than 4 satellites (plus one per extra constellation) are LOS, HDOP is no-data: positioning from direct signals fails there. Cells inside buildings are no-data.</source>
+        <translation>对 DSM 格网的每个像元和一个天空（NMEA 日志某一历元的可见卫星（GSV；取最接近给定时间的历元，或卫星最多的历元），或带 constellation、prn、azimuth、elevation（度）列的快照 CSV），预测位于地面之上给定高度的接收机的视距（LOS）卫星数（全部卫星及北斗卫星）以及仅由 LOS 卫星计算的 HDOP（每个星座一个接收机钟差）。若卫星的高度角高于该像元处 DSM 在其方位上的地平线高度角，则该卫星在该像元为 LOS；低于截止高度角的卫星不参与计算。LOS 卫星少于 4 颗（每多一个星座再加一颗）时，HDOP 为无数据：该处仅凭直射信号无法定位。位于建筑物内部的像元为无数据。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="504"/>
+        <source>NMEA log (satellites of one epoch)</source>
+        <translation>NMEA 日志（取一个历元的卫星）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="513"/>
+        <source>Epoch time (UTC, e.g. 2024-03-15 23:55:00; empty: fullest sky)</source>
+        <translation>历元时间（UTC，例如 2024-03-15 23:55:00；留空：卫星最多的历元）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="518"/>
+        <source>Or a constellation snapshot (CSV)</source>
+        <translation>或：星座快照（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="527"/>
+        <source>Elevation mask (°)</source>
+        <translation>截止高度角（°）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="537"/>
+        <source>LOS satellites</source>
+        <translation>LOS 卫星数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="538"/>
+        <source>LOS BeiDou satellites</source>
+        <translation>LOS 北斗卫星数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="541"/>
+        <source>LOS-only HDOP</source>
+        <translation>仅 LOS 卫星的 HDOP</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="542"/>
+        <source>Satellites above the mask</source>
+        <translation>截止高度角以上的卫星数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="543"/>
+        <source>Share of cells without a LOS fix</source>
+        <translation>无法仅凭 LOS 卫星定位的像元比例</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="552"/>
+        <source>Give either an NMEA log or a snapshot file, not both.</source>
+        <translation>请给出 NMEA 日志或快照文件之一，不要同时给出两者。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="556"/>
+        <source>Give an NMEA log or a constellation snapshot file.</source>
+        <translation>请给出 NMEA 日志或星座快照文件。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="569"/>
+        <source>Sky: {what}.</source>
+        <translation>天空：{what}。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="595"/>
+        <source>{share:.1%} of outdoor cells have no LOS-only fix.</source>
+        <translation>{share:.1%} 的室外像元无法仅凭 LOS 卫星定位。</translation>
+    </message>
+</context>
+<context>
+    <name>GnssLosAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="334"/>
+        <source>GNSS line-of-sight from an NMEA log</source>
+        <translation>基于 NMEA 日志的 GNSS 视距分析</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="337"/>
+        <source>gnss,nlos,los,beidou,gps,nmea,gsv,multipath,urban canyon,shadow matching,hdop,c/n0</source>
+        <translation>gnss,nlos,los,beidou,gps,nmea,gsv,multipath,urban canyon,shadow matching,hdop,c/n0,视距,非视距,北斗,多路径,城市峡谷,阴影匹配,载噪比</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="340"/>
+        <source>For each epoch of an NMEA 0183 log, takes the satellites in view from GSV (PRN, elevation, azimuth, C/N0; the talker gives the constellation: GP GPS, BD/GB BeiDou, GA Galileo, GL GLONASS) and the receiver position from GGA, and classifies each satellite LOS when its elevation is above the DSM's horizon at the receiver in the satellite's azimuth, else NLOS (blocked: received, if at all, by reflection). The receiver is the given height above the DTM at the logged position.
+Outputs: one point per epoch with LOS/NLOS counts per constellation (BeiDou separately), HDOP recomputed from the LOS satellites only (from their azimuth/elevation geometry, one clock per constellation) next to the HDOP of all satellites in view, and the mean C/N0 (dB-Hz) of LOS and NLOS satellites; and one point per satellite observation with its horizon, margin (elevation − horizon, degrees: GSV angles are whole degrees, so |margin| &lt; 1 is uncertain) and status. NLOS signals should be weaker: a clearly lower NLOS mean C/N0 is the check that the 3D model and the log agree (Groves 2011, 'Shadow matching', J. Navigation 64(3)).
+Satellites without elevation and epochs without a position or outside the DSM are kept and flagged.</source>
+        <translation>对 NMEA 0183 日志的每个历元，从 GSV 取得可见卫星（PRN、高度角、方位角、C/N0；由发送端确定星座：GP 为 GPS，BD/GB 为北斗，GA 为伽利略，GL 为格洛纳斯），从 GGA 取得接收机位置；若卫星高度角高于接收机处 DSM 在该卫星方位上的地平线高度角，则判为 LOS，否则为 NLOS（被遮挡：即使能收到，也是经反射到达）。接收机位于记录位置处 DTM 之上给定高度。
+输出：每个历元一个点，含各星座（北斗单列）的 LOS/NLOS 卫星数、仅由 LOS 卫星重新计算的 HDOP（根据其方位角/高度角几何，每个星座一个钟差）及全部可见卫星的 HDOP，以及 LOS 和 NLOS 卫星的平均 C/N0（dB-Hz）；每次卫星观测一个点，含其地平线高度角、余量（高度角 − 地平线高度角，单位为度：GSV 角度为整数度，因此 |余量| &lt; 1 时判定不确定）和状态。NLOS 信号应当更弱：NLOS 平均 C/N0 明显偏低，是三维模型与日志相符的检验依据（Groves 2011，“Shadow matching”，J. Navigation 64(3)）。
+没有高度角的卫星，以及没有位置或位于 DSM 以外的历元，均予保留并加以标记。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="357"/>
+        <source>NMEA log</source>
+        <translation>NMEA 日志</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="366"/>
+        <source>Use the log&apos;s GGA altitude as the receiver height</source>
+        <translation>使用日志中 GGA 的高程作为接收机高度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="371"/>
+        <source>Epochs with LOS/NLOS counts</source>
+        <translation>带 LOS/NLOS 卫星数的历元</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="376"/>
+        <source>Satellite observations (LOS/NLOS)</source>
+        <translation>卫星观测（LOS/NLOS）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="384"/>
+        <source>Mean C/N0 of LOS satellites (dB-Hz)</source>
+        <translation>LOS 卫星的平均 C/N0（dB-Hz）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="384"/>
+        <source>Mean C/N0 of NLOS satellites (dB-Hz)</source>
+        <translation>NLOS 卫星的平均 C/N0（dB-Hz）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="384"/>
+        <source>LOS observations</source>
+        <translation>LOS 观测数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="384"/>
+        <source>NLOS observations</source>
+        <translation>NLOS 观测数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="400"/>
+        <source>No NMEA log was given.</source>
+        <translation>未提供 NMEA 日志。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="444"/>
+        <source>{los:,} LOS and {nlos:,} NLOS satellite observations; mean C/N0 {cl:.1f} dB-Hz LOS, {cn:.1f} dB-Hz NLOS.</source>
+        <translation>{los:,} 次 LOS 和 {nlos:,} 次 NLOS 卫星观测；平均 C/N0：LOS {cl:.1f} dB-Hz，NLOS {cn:.1f} dB-Hz。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="451"/>
+        <source>  {name}: {los:,} LOS, {nlos:,} NLOS; C/N0 {cl:.1f} / {cn:.1f} dB-Hz</source>
+        <translation>  {name}：{los:,} 次 LOS，{nlos:,} 次 NLOS；C/N0 {cl:.1f} / {cn:.1f} dB-Hz</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="458"/>
+        <source>NLOS satellites are not clearly weaker than LOS ones ({d:.1f} dB): the DSM may not match the place of the log (CRS, date, coverage) or the receiver height is off.</source>
+        <translation>NLOS 卫星并不明显弱于 LOS 卫星（{d:.1f} dB）：DSM 可能与日志的地点不符（坐标系、日期、覆盖范围），或接收机高度有误。</translation>
+    </message>
+</context>
+<context>
+    <name>GnssMessages</name>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="53"/>
+        <source>Raster &apos;{layer}&apos; is not a GDAL raster file; save it as a GeoTIFF first.</source>
+        <translation>栅格“{layer}”不是 GDAL 栅格文件；请先将其另存为 GeoTIFF。</translation>
     </message>
 </context>
 <context>
@@ -2086,6 +2727,59 @@ Clusters with at least the minimum number of points become polygons (the points 
         <location filename="../processing/algorithms/import_sources.py" line="377"/>
         <source>Adds a LAS/LAZ/COPC file to the base as its extent polygon with point count, CRS, height range, density and the classes present (points streamed in chunks). A file without a CRS record is indexed only with the CRS you assign: it is never guessed.</source>
         <translation>将 LAS/LAZ/COPC 文件以其范围多边形加入底座，并附点数、坐标系、高程范围、密度和包含的类别（分块流式读取点）。没有坐标系记录的文件只有在您指定坐标系后才会被索引：绝不猜测。</translation>
+    </message>
+</context>
+<context>
+    <name>NavCommPanel</name>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="21"/>
+        <source>Horizon and sky-view factor…</source>
+        <translation>地平线与天空开阔度…</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="22"/>
+        <source>GNSS line-of-sight from an NMEA log…</source>
+        <translation>基于 NMEA 日志的 GNSS 视距分析…</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="23"/>
+        <source>GNSS availability map…</source>
+        <translation>GNSS 可用性地图…</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="24"/>
+        <source>Add BeiDou grid codes…</source>
+        <translation>添加北斗网格位置码…</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="25"/>
+        <source>Create a BeiDou grid…</source>
+        <translation>创建北斗网格…</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="28"/>
+        <source>GNSS in the urban canyon</source>
+        <translation>城市峡谷中的 GNSS</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="32"/>
+        <source>Sky plot of a place</source>
+        <translation>地点天空图</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="41"/>
+        <source>BeiDou grid codes (GB/T 39409-2020)</source>
+        <translation>北斗网格位置码（GB/T 39409-2020）</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="59"/>
+        <source>Cell coverage (3GPP TR 38.901)</source>
+        <translation>小区覆盖（3GPP TR 38.901）</translation>
+    </message>
+    <message>
+        <location filename="../ui/navcomm_panel.py" line="61"/>
+        <source>Predict coverage and compare with drive tests…</source>
+        <translation>预测覆盖并与路测对比…</translation>
     </message>
 </context>
 <context>
@@ -2641,17 +3335,17 @@ Choose what our estimate includes so that the scopes match: inventories place el
 <context>
     <name>ScenePackageAlgorithm</name>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="69"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="68"/>
         <source>Export 3D scene package</source>
         <translation>导出三维场景包</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="72"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="71"/>
         <source>3d tiles,cesium,gltf,tileset,scene,package,web,lidar,las,laz,buildings,dtm</source>
         <translation>3d tiles,cesium,gltf,瓦片集,场景,场景包,网页,激光雷达,las,laz,建筑物,dtm</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="75"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="74"/>
         <source>Writes the point clouds, extruded buildings and the DTM of the base as one 3D scene package: an OGC 3D Tiles 1.1 tileset (tileset.json) of glTF 2.0 binary tiles, a manifest.json (sources with SHA-256, CRS, origin, counts) and a browser viewer.
 • Points: an octree with level of detail and ADD refinement: every point of the files is written exactly once; a tile keeps an even sample of at most 'Points per tile' points of its cube and hands the rest to its eight children, so the levels add up to the source count. The files are streamed (memory bounded). Colours: RGB, ASPRS classification, elevation or intensity; classification and intensity are also kept per point (EXT_structural_metadata).
 • Buildings: footprints extruded from their base to base + height (metres; default height field: pc_height_m, height, …; base: the field you give, else the lowest DTM height under the footprint). Every attribute is kept and can be picked in the viewer (EXT_mesh_features and EXT_structural_metadata).
@@ -2666,142 +3360,142 @@ Output: a folder, or a single .zip file (give a name ending in .zip, or tick the
 输出：一个文件夹，或单个 .zip 文件（给出以 .zip 结尾的名称，或勾选该选项）。打开方法：在场景包文件夹中运行 python3 serve.py（浏览器不允许 file:// 页面读取瓦片），页面会在浏览器中打开（CesiumJS，可离线）；也可以用任意网页服务器发布该文件夹、在 CesiumJS 中加载 tileset.json，或在 QGIS 3.34+ 中将其添加为“Cesium 3D Tiles”图层。场景包先写入一个隐藏文件夹，完成后才移到目标位置：失败或取消都不会留下任何内容；已有的输出只有在它是 CityTwin 场景包时才会被替换。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="104"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="103"/>
         <source>Point clouds (LAS/LAZ/COPC files)</source>
         <translation>点云（LAS/LAZ/COPC 文件）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="112"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="111"/>
         <source>CRS to assign to point clouds whose file has none</source>
         <translation>文件无坐标系时为点云指定的坐标系</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="117"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="116"/>
         <source>Building footprints (optional)</source>
         <translation>建筑物轮廓（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="125"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="124"/>
         <source>Building height field (m above the base)</source>
         <translation>建筑物高度字段（高出基底的米数）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="125"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="124"/>
         <source>Building base elevation field (m; default: from the DTM)</source>
         <translation>建筑物基底高程字段（米；默认：取自 DTM）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="137"/>
         <source>DTM (optional)</source>
         <translation>数字地面模型 DTM（可选）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
         <source>Colour points by</source>
         <translation>点的着色方式</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
         <source>RGB</source>
         <translation>RGB</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
         <source>Classification</source>
         <translation>分类</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
         <source>Elevation</source>
         <translation>高程</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="139"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="138"/>
         <source>Intensity</source>
         <translation>强度</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="153"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="152"/>
         <source>Points per tile (at most)</source>
         <translation>每瓦片点数上限</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="163"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="162"/>
         <source>Maximum octree depth (0: as deep as the point budget needs)</source>
         <translation>八叉树最大深度（0：按每瓦片点数上限所需的深度）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="174"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="173"/>
         <source>Write the package as one .zip file</source>
         <translation>将场景包写为单个 .zip 文件</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="177"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="176"/>
         <source>Scene package (folder, or a name ending in .zip)</source>
         <translation>三维场景包（文件夹，或以 .zip 结尾的文件名）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="182"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="181"/>
         <source>Points in the package</source>
         <translation>场景包中的点数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="183"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="182"/>
         <source>Buildings in the package</source>
         <translation>场景包中的建筑物数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="184"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="183"/>
         <source>Tiles with content</source>
         <translation>有内容的瓦片数</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="205"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="204"/>
         <source>Point cloud {file}: file not found.</source>
         <translation>点云 {file}：文件不存在。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="220"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="219"/>
         <source>Buildings layer &apos;{layer}&apos; has no CRS: assign one (a CRS is never guessed).</source>
         <translation>建筑物图层“{layer}”没有坐标系：请为其指定坐标系（坐标系绝不猜测）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="229"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="228"/>
         <source>Buildings layer '{layer}': no building has a height in field '{field}' (all NULL or ≤ 0).</source>
         <translation>建筑物图层“{layer}”：字段“{field}”中没有任何建筑物有高度（全部为空或 ≤ 0）。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="235"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="234"/>
         <source>Buildings layer &apos;{layer}&apos;: {n} buildings without a height in &apos;{field}&apos; are left out.</source>
         <translation>建筑物图层“{layer}”：{n} 栋在“{field}”中没有高度的建筑物未导出。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="240"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="239"/>
         <source>{n} buildings from &apos;{layer}&apos;, heights from field &apos;{field}&apos;.</source>
         <translation>来自“{layer}”的 {n} 栋建筑物，高度取自字段“{field}”。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="266"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="265"/>
         <source>No output folder was given.</source>
         <translation>未给出输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="282"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="281"/>
         <source>Nothing to export: give point clouds, buildings or a DTM.</source>
         <translation>没有可导出的内容：请给出点云、建筑物或 DTM。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="303"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="302"/>
         <source>{points} points, {buildings} buildings, {tiles} tiles -&gt; {path}</source>
         <translation>{points} 个点，{buildings} 栋建筑物，{tiles} 个瓦片 -&gt; {path}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/scene_package_algorithm.py" line="309"/>
+        <location filename="../processing/algorithms/scene_package_algorithm.py" line="308"/>
         <source>To view it: python3 serve.py in {folder} (then open the address it prints).</source>
         <translation>查看方法：在 {folder} 中运行 python3 serve.py（然后打开它显示的地址）。</translation>
     </message>
@@ -2830,6 +3524,213 @@ Output: a folder, or a single .zip file (give a name ending in .zip, or tick the
     </message>
 </context>
 <context>
+    <name>SkyPlotDock</name>
+    <message>
+        <location filename="../ui/sky_plot.py" line="71"/>
+        <source>CityTwin — Sky Plot</source>
+        <translation>CityTwin — 天空图</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="86"/>
+        <source>Pick on map</source>
+        <translation>在地图上选取</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="88"/>
+        <source>Click a place on the map to plot its sky</source>
+        <translation>在地图上点击一个位置，绘制其天空图</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="90"/>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="111"/>
+        <source>Choose the DSM, then click a place on the map.</source>
+        <translation>请选择 DSM，然后在地图上点击一个位置。</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="122"/>
+        <source>NMEA logs (*.nmea *.nma *.log *.txt)</source>
+        <translation>NMEA 日志 (*.nmea *.nma *.log *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="131"/>
+        <source>DSM:</source>
+        <translation>DSM：</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="132"/>
+        <source>DTM (optional):</source>
+        <translation>DTM（可选）：</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="133"/>
+        <source>NMEA log (optional):</source>
+        <translation>NMEA 日志（可选）：</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="134"/>
+        <source>Receiver height:</source>
+        <translation>接收机高度：</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="135"/>
+        <source>Elevation mask:</source>
+        <translation>截止高度角：</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="188"/>
+        <source>Choose the DSM raster first.</source>
+        <translation>请先选择 DSM 栅格。</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="196"/>
+        <source>The click could not be transformed to the DSM&apos;s CRS: {error}</source>
+        <translation>点击位置无法转换到 DSM 的坐标系：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="222"/>
+        <source>No epoch of the log within 50 m of this place: skyline only.</source>
+        <translation>日志中没有距此位置 50 m 以内的历元：仅显示天际线。</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="224"/>
+        <source>Sky at {x:.1f}, {y:.1f} ({crs}).</source>
+        <translation>{x:.1f}, {y:.1f}（{crs}）处的天空。</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="241"/>
+        <source>Sky plot</source>
+        <translation>天空图</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="242"/>
+        <source>LOS</source>
+        <translation>LOS（视距）</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="243"/>
+        <source>NLOS (blocked)</source>
+        <translation>NLOS（被遮挡）</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="244"/>
+        <source>Buildings (DSM horizon)</source>
+        <translation>建筑物（DSM 地平线）</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="245"/>
+        <source>Elevation mask</source>
+        <translation>截止高度角</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="246"/>
+        <source>Sky-view factor {svf:.2f} · open sky above {mask:g}°: {open:.0%}</source>
+        <translation>天空开阔度 {svf:.2f} · {mask:g}° 以上的开阔天空：{open:.0%}</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="247"/>
+        <source>{n_los} LOS / {n_nlos} NLOS satellites · epoch {time} ({distance:.0f} m away)</source>
+        <translation>{n_los} 颗 LOS / {n_nlos} 颗 NLOS 卫星 · 历元 {time}（距此 {distance:.0f} m）</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="262"/>
+        <source>Export sky plot</source>
+        <translation>导出天空图</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="269"/>
+        <source>Pick a place first.</source>
+        <translation>请先选取一个位置。</translation>
+    </message>
+    <message>
+        <location filename="../ui/sky_plot.py" line="275"/>
+        <source>Written: {path}</source>
+        <translation>已写入：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>SkyViewAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="143"/>
+        <source>Horizon and sky-view factor</source>
+        <translation>地平线与天空开阔度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="146"/>
+        <source>sky view factor,svf,horizon,skyline,urban canyon,gnss,satellite,obstruction,dsm</source>
+        <translation>sky view factor,svf,horizon,skyline,urban canyon,gnss,satellite,obstruction,dsm,天空开阔度,天空可视因子,地平线,天际线,城市峡谷,卫星,遮挡,数字表面模型</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="149"/>
+        <source>From a DSM (the twin's or any raster in a projected CRS in metres) computes, at a receiver the given height above the DTM (above the DSM when no DTM is given), the horizon elevation angle in N azimuth sectors (default 72, i.e. every 5°, clockwise from grid north), by walking a ray through the DSM in each sector's central direction up to the search distance.
+• Sky-view factor SVF = 1 − mean over sectors of sin²(horizon): the cosine-weighted view of the sky of a flat receiving surface used in urban climatology (Oke 1988, Energy and Buildings 11); at the centre of a long street canyon of height H and width W it is cos(atan(2H/W)). 1 = open sky.
+• Open-sky fraction above the elevation mask: the share of the solid angle of the sky above the mask that is not blocked (e.g. 25° for satellite direct-to-device links).
+Rasters cover every DSM cell (or every Nth); cells where the receiver would be inside a building (DSM above the receiver) are no-data. With input points, each point gets svf, open_sky and its horizon profile (comma-separated degrees, one per sector from north) for a sky plot; points outside the DSM are flagged, not dropped. DSM no-data does not block rays; the share of each ray on no-data is reported (gap_fraction).</source>
+        <translation>由 DSM（孪生底座的 DSM，或任何投影坐标系下以米为单位的栅格）计算位于 DTM 之上给定高度（未给出 DTM 时为 DSM 之上）的接收机在 N 个方位扇区（默认 72 个，即每 5° 一个，自格网北顺时针）中的地平线高度角：沿每个扇区的中心方向在 DSM 中步进射线，直至搜索距离。
+• 天空开阔度 SVF = 1 − 各扇区 sin²(地平线高度角) 的平均值：即城市气候学中使用的水平接收面的余弦加权天空可见度（Oke 1988，Energy and Buildings 11）；在高 H、宽 W 的长街道峡谷中心处为 cos(atan(2H/W))。1 = 开阔天空。
+• 截止高度角以上的开阔天空比例：截止高度角以上的天空立体角中未被遮挡的比例（例如卫星直连终端链路取 25°）。
+栅格覆盖 DSM 的每个像元（或每隔 N 个像元取一个）；接收机会位于建筑物内部的像元（DSM 高于接收机）为无数据。给出输入点时，每个点得到 svf、open_sky 及其地平线剖面（逗号分隔的度数，自北起每个扇区一个），可用于绘制天空图；位于 DSM 以外的点会被标记而不会被删除。DSM 的无数据不遮挡射线；每条射线落在无数据上的比例会被报告（gap_fraction）。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="168"/>
+        <source>Points (optional)</source>
+        <translation>点（可选）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="173"/>
+        <source>Azimuth sectors</source>
+        <translation>方位扇区数</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="178"/>
+        <source>Elevation mask for the open-sky fraction (°)</source>
+        <translation>开阔天空比例的截止高度角（°）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="188"/>
+        <source>Compute every Nth cell of the rasters</source>
+        <translation>栅格每隔 N 个像元计算一次</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="197"/>
+        <source>Sky-view factor</source>
+        <translation>天空开阔度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="198"/>
+        <source>Open-sky fraction</source>
+        <translation>开阔天空比例</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="201"/>
+        <source>Points with sky view</source>
+        <translation>带天空开阔度的点</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="210"/>
+        <source>Mean sky-view factor</source>
+        <translation>平均天空开阔度</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="226"/>
+        <source>Choose at least one output: a raster, or points and their output.</source>
+        <translation>请至少选择一个输出：栅格，或输入点及其输出。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="263"/>
+        <source>{cells:,} cells inside buildings (DSM above the receiver) are no-data.</source>
+        <translation>{cells:,} 个位于建筑物内部的像元（DSM 高于接收机）为无数据。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="289"/>
+        <source>{n} points lie outside the DSM or on its no-data: their values are empty.</source>
+        <translation>{n} 个点位于 DSM 以外或其无数据处：其值为空。</translation>
+    </message>
+</context>
+<context>
     <name>SubsidenceMessages</name>
     <message>
         <location filename="../processing/algorithms/subsidence_algorithms.py" line="113"/>
@@ -2843,226 +3744,259 @@ Output: a folder, or a single .zip file (give a name ending in .zip, or tick the
     </message>
 </context>
 <context>
+    <name>SurfaceAlgorithm</name>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="73"/>
+        <source>DSM (surface heights, metres)</source>
+        <translation>数字表面模型 DSM（地表高程，米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="74"/>
+        <source>DTM (ground; empty: the DSM)</source>
+        <translation>数字地面模型 DTM（地面；留空：使用 DSM）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="77"/>
+        <source>Receiver height above the ground (m)</source>
+        <translation>接收机离地高度（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="87"/>
+        <source>Search distance for obstacles (m)</source>
+        <translation>障碍物搜索距离（米）</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="104"/>
+        <source>The DTM was resampled onto the DSM&apos;s grid (bilinear).</source>
+        <translation>DTM 已按双线性重采样到 DSM 的格网。</translation>
+    </message>
+    <message>
+        <location filename="../processing/algorithms/gnss_algorithms.py" line="107"/>
+        <source>{share:.1%} of the DSM is no-data: holes do not block rays; their share is reported per result.</source>
+        <translation>DSM 中有 {share:.1%} 为无数据：空洞不遮挡射线；其比例随每个结果报告。</translation>
+    </message>
+</context>
+<context>
     <name>TimeSeriesPlotDock</name>
     <message>
-        <location filename="../ui/ts_plot.py" line="117"/>
+        <location filename="../ui/ts_plot.py" line="104"/>
         <source>CityTwin — Time-Series Plot</source>
         <translation>CityTwin — 时间序列图</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="159"/>
+        <location filename="../ui/ts_plot.py" line="146"/>
         <source>PS layer:</source>
         <translation>PS 图层：</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="163"/>
+        <location filename="../ui/ts_plot.py" line="150"/>
         <source>Pick on map</source>
         <translation>在地图上选取</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="165"/>
+        <location filename="../ui/ts_plot.py" line="152"/>
         <source>Click a point of the PS layer on the map to plot its series</source>
         <translation>在地图上点击 PS 图层的点，绘制其序列</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="167"/>
+        <location filename="../ui/ts_plot.py" line="154"/>
         <source>Overlay</source>
         <translation>叠加</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="168"/>
+        <location filename="../ui/ts_plot.py" line="155"/>
         <source>Keep the points already plotted and add the next one</source>
         <translation>保留已绘制的点并添加下一个</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="169"/>
+        <location filename="../ui/ts_plot.py" line="156"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="178"/>
+        <location filename="../ui/ts_plot.py" line="165"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="179"/>
+        <location filename="../ui/ts_plot.py" line="166"/>
         <source>Velocity</source>
         <translation>速率</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="181"/>
+        <location filename="../ui/ts_plot.py" line="168"/>
         <source>Acceleration</source>
         <translation>加速度</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="182"/>
+        <location filename="../ui/ts_plot.py" line="169"/>
         <source>Annual</source>
         <translation>年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="183"/>
+        <location filename="../ui/ts_plot.py" line="170"/>
         <source>Semi-annual</source>
         <translation>半年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="189"/>
+        <location filename="../ui/ts_plot.py" line="176"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="191"/>
+        <location filename="../ui/ts_plot.py" line="178"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="226"/>
+        <location filename="../ui/ts_plot.py" line="213"/>
         <source>(from the layer&apos;s fit)</source>
         <translation>（取自图层的拟合）</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="230"/>
+        <location filename="../ui/ts_plot.py" line="217"/>
         <source>Add a PS point layer with displacement fields (YYYYMMDD, D_YYYYMMDD).</source>
         <translation>请添加带位移字段（YYYYMMDD、D_YYYYMMDD）的 PS 点图层。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="232"/>
+        <location filename="../ui/ts_plot.py" line="219"/>
         <source>Click a point of &apos;{layer}&apos; on the map.</source>
         <translation>请在地图上点击“{layer}”的点。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="248"/>
+        <location filename="../ui/ts_plot.py" line="235"/>
         <source>The layer &apos;{layer}&apos; has no displacement fields: a PS layer needs one field per date, named YYYYMMDD, D_YYYYMMDD or DYYYYMMDD.</source>
         <translation>图层“{layer}”没有位移字段：PS 图层每个日期需要一个字段，命名为 YYYYMMDD、D_YYYYMMDD 或 DYYYYMMDD。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="270"/>
+        <location filename="../ui/ts_plot.py" line="257"/>
         <source>Choose a PS point layer first.</source>
         <translation>请先选择 PS 点图层。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="279"/>
+        <location filename="../ui/ts_plot.py" line="266"/>
         <source>The click could not be transformed to the layer&apos;s CRS: {error}</source>
         <translation>点击位置无法转换到图层坐标系：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="283"/>
+        <location filename="../ui/ts_plot.py" line="270"/>
         <source>No point of &apos;{layer}&apos; near the click.</source>
         <translation>点击处附近没有“{layer}”的点。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="326"/>
+        <location filename="../ui/ts_plot.py" line="313"/>
         <source>The point {point} has no displacement values.</source>
         <translation>点 {point} 没有位移值。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="353"/>
+        <location filename="../ui/ts_plot.py" line="340"/>
         <source>Point {point}: {n} epochs; model {model}.</source>
         <translation>点 {point}：{n} 期；模型 {model}。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="359"/>
+        <location filename="../ui/ts_plot.py" line="346"/>
         <source>Point {point}: no model fitted ({reason}).</source>
         <translation>点 {point}：未拟合模型（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="379"/>
+        <location filename="../ui/ts_plot.py" line="366"/>
         <source>offset</source>
         <translation>偏移</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="380"/>
+        <location filename="../ui/ts_plot.py" line="367"/>
         <source>velocity</source>
         <translation>速率</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="380"/>
+        <location filename="../ui/ts_plot.py" line="367"/>
         <source>acceleration</source>
         <translation>加速度</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="380"/>
+        <location filename="../ui/ts_plot.py" line="367"/>
         <source>annual</source>
         <translation>年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="380"/>
+        <location filename="../ui/ts_plot.py" line="367"/>
         <source>semi-annual</source>
         <translation>半年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="382"/>
+        <location filename="../ui/ts_plot.py" line="369"/>
         <source>step {date}</source>
         <translation>阶跃 {date}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="387"/>
+        <location filename="../ui/ts_plot.py" line="374"/>
         <source>{point}: no fit</source>
         <translation>{point}：无拟合</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="389"/>
+        <location filename="../ui/ts_plot.py" line="376"/>
         <source>{point}: v = {vel} ± {sd} mm/yr, RMSE {rmse} mm</source>
         <translation>{point}：v = {vel} ± {sd} mm/年，RMSE {rmse} mm</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="392"/>
+        <location filename="../ui/ts_plot.py" line="379"/>
         <source>{point}: RMSE {rmse} mm</source>
         <translation>{point}：RMSE {rmse} mm</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="403"/>
+        <location filename="../ui/ts_plot.py" line="390"/>
         <source>Displacement (mm)</source>
         <translation>位移（mm）</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="404"/>
+        <location filename="../ui/ts_plot.py" line="391"/>
         <source>Residual
 (mm)</source>
         <translation>残差
 （mm）</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="405"/>
+        <location filename="../ui/ts_plot.py" line="392"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="410"/>
+        <location filename="../ui/ts_plot.py" line="397"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="416"/>
+        <location filename="../ui/ts_plot.py" line="403"/>
         <source>Click a PS point on the map</source>
         <translation>在地图上点击 PS 点</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="499"/>
+        <location filename="../ui/ts_plot.py" line="486"/>
         <source>Export the plot as PNG</source>
         <translation>将图导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="499"/>
+        <location filename="../ui/ts_plot.py" line="486"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="504"/>
+        <location filename="../ui/ts_plot.py" line="491"/>
         <source>Export the series as CSV</source>
         <translation>将序列导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="504"/>
+        <location filename="../ui/ts_plot.py" line="491"/>
         <source>CSV table (*.csv)</source>
         <translation>CSV 表格 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="512"/>
+        <location filename="../ui/ts_plot.py" line="499"/>
         <source>The file could not be written: {error}</source>
         <translation>无法写入文件：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="514"/>
+        <location filename="../ui/ts_plot.py" line="501"/>
         <source>Written: {path}</source>
         <translation>已写入：{path}</translation>
     </message>
