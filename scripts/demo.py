@@ -24,6 +24,10 @@
 6. The sample city as a 3D scene package (``citytwin:scenepackage``): the lidar tile, the
    buildings with their measured heights and the DTM as OGC 3D Tiles 1.1 with a browser
    viewer, checked against the 3D Tiles rules; ``python3 serve.py`` in it opens the viewer.
+7. Navigation and communication on the 3D base (``scripts/demo_navcomm.py``): sky-view
+   factor, LOS/NLOS of both drives' satellites against the DSM with the C/N0 check, a GNSS
+   availability map, LTE coverage with DSM line of sight compared with the drive test,
+   BeiDou grid codes, and the sky plot of the deepest street canyon.
 
 Outputs go to demo/output/.
 """
@@ -413,6 +417,15 @@ def scene_package(config: Path) -> int:
     return 1 if problems else 0
 
 
+def navigation_communication(config: Path) -> int:
+    """Sky view, GNSS LOS/NLOS and availability, LTE coverage and BeiDou codes (scripts/demo_navcomm.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from demo_navcomm import navigation_communication as stage
+
+    env = {"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": _site_packages()}
+    return stage(config, _run_json, SAMPLE_CITY, OUTPUT, env)
+
+
 def _site_packages() -> str:
     import laspy
 
@@ -430,7 +443,7 @@ def main() -> int:
         if enabled.returncode != 0:
             print(enabled.stdout, enabled.stderr, file=sys.stderr)
             return 1
-        for stage in (build_sample_base, real_scene_3d, subsidence, carbon, scene_package):
+        for stage in (build_sample_base, real_scene_3d, subsidence, carbon, scene_package, navigation_communication):
             if stage(Path(config)) != 0:
                 return 1
         for source in inputs:
