@@ -150,7 +150,7 @@ def _sky_plot_png(sample: Path, output: Path, dsm: Path, dtm: Path, log: Path) -
     with rc_context({"font.family": font_families()}):
         figure = Figure(figsize=(6.0, 6.6), dpi=150, layout="constrained")
         draw_sky_plot(figure, data)
-        figure.savefig(target)
+        figure.savefig(target, bbox_inches="tight", pad_inches=0.15)
     return target
 
 

@@ -152,12 +152,11 @@ def read_satellite_snapshot(path: str | Path) -> SatelliteSet:
 
 def receiver_heights(dsm: Surface, dtm: Surface | None, receiver_height: float) -> tuple[np.ndarray, np.ndarray]:
     """Receiver height in every cell (ground + ``receiver_height``) and the indoor mask
-    (DSM more than :data:`INDOOR_TOLERANCE_M` above the receiver)."""
+    (:meth:`Surface.indoor`: DSM more than :data:`INDOOR_TOLERANCE_M` above the receiver,
+    or a DSM hole in a roof)."""
     ground = dsm.z if dtm is None else dtm.z
     z = ground + receiver_height
-    with np.errstate(invalid="ignore"):
-        indoor = dsm.z > z + INDOOR_TOLERANCE_M
-    return z, indoor
+    return z, dsm.indoor(z, INDOOR_TOLERANCE_M)
 
 
 def availability_grid(

@@ -296,8 +296,7 @@ def predict_rsrp_grid(
     notes = _notes(sites, scenario)
     ground = ground_surface(dsm, dtm, notes)
     target = ground + receiver_height
-    with np.errstate(invalid="ignore"):
-        indoor = np.isfinite(dsm.z) & (dsm.z > target + indoor_tolerance_m)
+    indoor = dsm.indoor(target, indoor_tolerance_m)
     target[indoor] = np.nan
     antennas, report = place_antennas(dsm, ground, sites, host_radius_m, notes)
     best = np.full(dsm.shape, -np.inf)

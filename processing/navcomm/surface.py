@@ -204,6 +204,23 @@ class Surface:
             return None
         return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
+    def indoor(self, receiver_z: np.ndarray, tolerance: float) -> np.ndarray:
+        """Cells where a receiver at ``receiver_z`` (this grid's shape) is inside a building: the
+        DSM is more than ``tolerance`` above it, or the DSM has a hole there (no lidar return,
+        e.g. a dark or glass roof) and at least 5 of its 8 neighbours are roof — a hole in a
+        roof is still roof, while holes in the street or in a gap between walls stay outdoors."""
+        from scipy.ndimage import convolve
+
+        with np.errstate(invalid="ignore"):
+            above = self.z > receiver_z + tolerance
+        hole = ~np.isfinite(self.z)
+        if hole.any():
+            ring = np.ones((3, 3), dtype=np.int32)
+            ring[1, 1] = 0
+            roof_neighbours = convolve(above.astype(np.int32), ring, mode="nearest")
+            above |= hole & (roof_neighbours >= 5)
+        return above
+
     def write(self, values: np.ndarray, path: str | Path, nodata: float = NODATA) -> Path:
         """Write ``values`` (this grid's shape, NaN for no-data) as a float32 GeoTIFF, atomically."""
         from ...twin.terrain import write_geotiff

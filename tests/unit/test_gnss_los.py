@@ -250,3 +250,17 @@ def test_snapshot_csv_reading_and_errors(tmp_path):
     missing.write_text("prn,azimuth\n2,0\n", encoding="utf-8")
     with pytest.raises(InputError, match="no elevation column"):
         read_satellite_snapshot(missing)
+
+
+def test_indoor_cells_include_holes_in_roofs_not_holes_in_streets():
+    dsm = _dsm()
+    ground = np.full(dsm.shape, GROUND)
+    roof_row, roof_col = int(Y_TOP - 4_417_300), int(FACE_X - X0) + 10  # middle of the roof
+    street_row, street_col = roof_row, 20
+    edge_row, edge_col = roof_row, int(FACE_X - X0) - 1  # street cell against the facade
+    for r, c in ((roof_row, roof_col), (street_row, street_col), (edge_row, edge_col)):
+        dsm.z[r, c] = np.nan  # no lidar return
+    indoor = dsm.indoor(ground + 1.5, 0.5)
+    assert indoor[roof_row, roof_col]  # 8 roof neighbours: still roof
+    assert not indoor[street_row, street_col] and not indoor[edge_row, edge_col]  # 0 and 3 roof neighbours
+    assert indoor[roof_row, roof_col + 1] and not indoor[street_row, street_col + 1]
