@@ -27,7 +27,7 @@ from qgis.core import (
     QgsRasterLayer,
 )
 from qgis.gui import QgsDockWidget, QgsFileWidget, QgsMapLayerComboBox, QgsVertexMarker
-from qgis.PyQt.QtCore import QT_VERSION_STR, Qt, pyqtSignal
+from qgis.PyQt.QtCore import Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QDoubleSpinBox,
@@ -42,13 +42,9 @@ from qgis.PyQt.QtWidgets import (
 
 from ..common.errors import CityTwinError
 from ..common.fonts import font_families
-from .pick_tool import PointPickTool
+from .mpl_canvas import FigureCanvasQTAgg
+from .pick_tool import PointPickTool, release_pick_tool
 from .signals import SignalConnections
-
-if QT_VERSION_STR.startswith("5."):  # pins matplotlib to the Qt5 binding QGIS 3 runs on
-    from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg
-else:  # Qt6 (QGIS 4): the binding-neutral backend
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
 EXPORT_DPI = 150
 
@@ -279,15 +275,8 @@ class SkyPlotDock(QgsDockWidget):
     def close_plot(self) -> None:
         """Disconnect, give the map its previous tool back, release the figure (call on unload)."""
         self._connections.disconnect_all()
-        if self.tool is not None:
-            with contextlib.suppress(RuntimeError):  # the canvas is already gone
-                if self.map_canvas.mapTool() is self.tool:
-                    self.map_canvas.unsetMapTool(self.tool)
-            self.tool.setAction(None)
-            self.tool.setButton(None)
-            self.tool.setParent(None)  # QgsMapTool is a child of the canvas
-            self.tool.deleteLater()
-            self.tool = None
+        release_pick_tool(self.map_canvas, self.tool)
+        self.tool = None
         if self.marker is not None:
             with contextlib.suppress(RuntimeError):
                 self.map_canvas.scene().removeItem(self.marker)

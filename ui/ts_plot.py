@@ -42,7 +42,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsMapTool, QgsVertexMarker
-from qgis.PyQt.QtCore import QT_VERSION_STR, Qt, QVariant, pyqtSignal
+from qgis.PyQt.QtCore import Qt, QVariant, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -61,13 +61,9 @@ from ..processing.ts_plot_data import (
     read_point_series,
     write_series_csv,
 )
-from .pick_tool import PointPickTool
+from .mpl_canvas import FigureCanvasQTAgg
+from .pick_tool import PointPickTool, release_pick_tool
 from .signals import SignalConnections
-
-if QT_VERSION_STR.startswith("5."):  # pins matplotlib to the Qt5 binding QGIS 3 runs on
-    from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg
-else:  # Qt6 (QGIS 4): the binding-neutral backend
-    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
 #: Size of an exported PNG (inches at EXPORT_DPI: 1500 x 975 pixels), whatever the dock's size.
 EXPORT_SIZE_IN = (10.0, 6.5)
@@ -504,15 +500,8 @@ class TimeSeriesPlotDock(QgsDockWidget):
     def close_plot(self) -> None:
         """Disconnect, give the map its previous tool back, release the figure (call on unload)."""
         self._connections.disconnect_all()
-        if self.tool is not None:
-            with contextlib.suppress(RuntimeError):  # the canvas is already gone
-                if self.map_canvas.mapTool() is self.tool:
-                    self.map_canvas.unsetMapTool(self.tool)
-            self.tool.setAction(None)
-            self.tool.setButton(None)
-            self.tool.setParent(None)  # QgsMapTool is a child of the canvas
-            self.tool.deleteLater()
-            self.tool = None
+        release_pick_tool(self.map_canvas, self.tool)
+        self.tool = None
         self.shown = []
         self.artists = {}
         self._remove_markers()
