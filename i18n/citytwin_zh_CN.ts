@@ -1330,27 +1330,27 @@ With a drive test (CSV of the common tools, English or Chinese headers), each sa
         <translation>无（全部使用默认值）</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/coverage_algorithm.py" line="236"/>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="239"/>
         <source>{cells:,} cells predicted; {los:.0%} in line of sight of their server; {indoor:,} indoor.</source>
         <translation>已预测 {cells:,} 个像元；其中 {los:.0%} 与其服务小区视距可见；{indoor:,} 个位于室内。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/coverage_algorithm.py" line="253"/>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="256"/>
         <source>{file}: the drive test has no RSRP values.</source>
         <translation>{file}：路测数据中没有 RSRP 值。</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/coverage_algorithm.py" line="263"/>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="266"/>
         <source>Drive test vs prediction: {summary}</source>
         <translation>路测与预测对比：{summary}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/coverage_algorithm.py" line="264"/>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="267"/>
         <source>Serving cells matched: {counts}</source>
         <translation>服务小区匹配：{counts}</translation>
     </message>
     <message>
-        <location filename="../processing/algorithms/coverage_algorithm.py" line="277"/>
+        <location filename="../processing/algorithms/coverage_algorithm.py" line="280"/>
         <source>Per-site calibration: RMSE {before:.1f} → {after:.1f} dB; on the held-out half {hold_before:.1f} → {hold_after:.1f} dB ({n} samples).</source>
         <translation>分站点校准：RMSE {before:.1f} → {after:.1f} dB；留出的一半样本上 {hold_before:.1f} → {hold_after:.1f} dB（{n} 个样本）。</translation>
     </message>
@@ -1781,6 +1781,204 @@ With a drive test (CSV of the common tools, English or Chinese headers), each sa
     </message>
 </context>
 <context>
+    <name>CoveragePanel</name>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="98"/>
+        <source>Cell coverage (3GPP TR 38.901)</source>
+        <translation>小区覆盖（3GPP TR 38.901）</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="109"/>
+        <source>All options (site fields, antenna gain, bandwidth)…</source>
+        <translation>全部选项（基站字段、天线增益、带宽）…</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="129"/>
+        <source>Drive tests (*.csv *.txt)</source>
+        <translation>路测文件 (*.csv *.txt)</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="131"/>
+        <source>UMa (urban macro)</source>
+        <translation>UMa（城市宏站）</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="131"/>
+        <source>UMi street canyon</source>
+        <translation>UMi（城市微站街道峡谷）</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="135"/>
+        <source>Vehicle, body and feeder losses the path-loss model does not include</source>
+        <translation>路径损耗模型未包含的车体、人体和馈线损耗</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="136"/>
+        <source>Calibrate a per-site offset</source>
+        <translation>按站点校准偏移量</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="141"/>
+        <source>Cell sites</source>
+        <translation>基站</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="142"/>
+        <source>DSM</source>
+        <translation>DSM</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="143"/>
+        <source>DTM (optional)</source>
+        <translation>数字地面模型 DTM（可选）</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="144"/>
+        <source>Drive test (optional)</source>
+        <translation>路测（可选）</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="145"/>
+        <source>Scenario</source>
+        <translation>场景</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="146"/>
+        <source>Extra losses</source>
+        <translation>附加损耗</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="148"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="153"/>
+        <source>Predict coverage</source>
+        <translation>预测覆盖</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="154"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="412"/>
+        <source>Site</source>
+        <translation>基站</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="172"/>
+        <source>Samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="172"/>
+        <source>Bias</source>
+        <translation>偏差</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="172"/>
+        <source>RMSE</source>
+        <translation>RMSE</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="172"/>
+        <source>r</source>
+        <translation>r</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="172"/>
+        <source>Offset</source>
+        <translation>偏移量</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="184"/>
+        <source>Per serving site, in dB: bias = mean of predicted − measured, RMSE, r = Pearson correlation; the offset is what calibration adds to the site's prediction</source>
+        <translation>按服务基站统计，单位 dB：偏差 = 预测值 − 实测值的均值，RMSE，r = 皮尔逊相关系数；偏移量为校准加到该基站预测值上的量</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="194"/>
+        <source>Save plot as PNG…</source>
+        <translation>将图保存为 PNG…</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="250"/>
+        <source>Choose a cell-site layer and a DSM.</source>
+        <translation>请选择基站图层和 DSM。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="254"/>
+        <source>{file}: no such drive-test file.</source>
+        <translation>{file}：路测文件不存在。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="258"/>
+        <source>The CityTwin Processing provider is not loaded.</source>
+        <translation>CityTwin 处理工具提供程序未加载。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="270"/>
+        <source>Predicting coverage…</source>
+        <translation>正在预测覆盖…</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="286"/>
+        <source>Canceled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="286"/>
+        <source>The coverage prediction failed: {error}</source>
+        <translation>覆盖预测失败：{error}</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="305"/>
+        <source>Predicted RSRP</source>
+        <translation>预测 RSRP</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="307"/>
+        <source>Drive test vs prediction</source>
+        <translation>路测与预测对比</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="324"/>
+        <source>Coverage predicted; no drive test to compare with.</source>
+        <translation>覆盖已预测；没有可对比的路测数据。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="327"/>
+        <source>Drive test vs prediction: RMSE {rmse:.1f} dB, bias {bias:+.1f} dB, r {r:.2f}.</source>
+        <translation>路测与预测对比：RMSE {rmse:.1f} dB，偏差 {bias:+.1f} dB，r {r:.2f}。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="331"/>
+        <source>After per-site calibration: {after:.1f} dB ({held:.1f} dB on the held-out half).</source>
+        <translation>按基站校准后：{after:.1f} dB（留出的一半样本上为 {held:.1f} dB）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="408"/>
+        <source>Measured RSRP (dBm)</source>
+        <translation>实测 RSRP (dBm)</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="409"/>
+        <source>Calibrated prediction (dBm)</source>
+        <translation>校准后的预测值 (dBm)</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="409"/>
+        <source>Predicted RSRP (dBm)</source>
+        <translation>预测 RSRP（dBm）</translation>
+    </message>
+    <message>
+        <location filename="../ui/coverage_panel.py" line="418"/>
+        <source>Save plot</source>
+        <translation>保存图</translation>
+    </message>
+</context>
+<context>
     <name>DecomposeLosAlgorithm</name>
     <message>
         <location filename="../processing/algorithms/subsidence_algorithms.py" line="313"/>
@@ -1909,167 +2107,167 @@ With a drive test (CSV of the common tools, English or Chinese headers), each sa
 <context>
     <name>DigitalBaseDock</name>
     <message>
-        <location filename="../ui/dock.py" line="61"/>
+        <location filename="../ui/dock.py" line="63"/>
         <source>CityTwin — Digital Base</source>
         <translation>CityTwin — 数字底座</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="180"/>
+        <location filename="../ui/dock.py" line="187"/>
         <source>Install…</source>
         <translation>安装…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="161"/>
+        <location filename="../ui/dock.py" line="168"/>
         <source>Point cloud information…</source>
         <translation>点云信息…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="190"/>
+        <location filename="../ui/dock.py" line="197"/>
         <source>Navigation</source>
         <translation>导航</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="191"/>
+        <location filename="../ui/dock.py" line="198"/>
         <source>Communication</source>
         <translation>通信</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="192"/>
+        <location filename="../ui/dock.py" line="199"/>
         <source>Remote sensing</source>
         <translation>遥感</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="193"/>
+        <location filename="../ui/dock.py" line="200"/>
         <source>Real-scene 3D</source>
         <translation>实景三维</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="194"/>
+        <location filename="../ui/dock.py" line="201"/>
         <source>Monitoring</source>
         <translation>监测</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="238"/>
+        <location filename="../ui/dock.py" line="245"/>
         <source>Project: {name}</source>
         <translation>项目：{name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="238"/>
+        <location filename="../ui/dock.py" line="245"/>
         <source>(unsaved)</source>
         <translation>（未保存）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="240"/>
+        <location filename="../ui/dock.py" line="247"/>
         <source>Base CRS: not set</source>
         <translation>底座坐标系：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="244"/>
+        <location filename="../ui/dock.py" line="251"/>
         <source>Base CRS: {authid} — {name}</source>
         <translation>底座坐标系：{authid} — {name}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="246"/>
+        <location filename="../ui/dock.py" line="253"/>
         <source>(not a CGCS2000 Gauss-Krüger zone)</source>
         <translation>（不是 CGCS2000 高斯-克吕格投影带）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="249"/>
+        <location filename="../ui/dock.py" line="256"/>
         <source>Time axis: not set</source>
         <translation>时间轴：未设置</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="251"/>
+        <location filename="../ui/dock.py" line="258"/>
         <source>Time axis: {start} – {end}</source>
         <translation>时间轴：{start} – {end}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="254"/>
+        <location filename="../ui/dock.py" line="261"/>
         <source>Other layers: {n}</source>
         <translation>其他图层：{n}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="263"/>
+        <location filename="../ui/dock.py" line="270"/>
         <source>{section} ({n})</source>
         <translation>{section}（{n}）</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="276"/>
+        <location filename="../ui/dock.py" line="283"/>
         <source>No layers yet</source>
         <translation>暂无图层</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="291"/>
+        <location filename="../ui/dock.py" line="298"/>
         <source>Missing Python packages: {names}</source>
         <translation>缺少 Python 软件包：{names}</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="296"/>
+        <location filename="../ui/dock.py" line="303"/>
         <source>Python packages: all available</source>
         <translation>Python 软件包：全部可用</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="93"/>
+        <location filename="../ui/dock.py" line="95"/>
         <source>Contents</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="99"/>
+        <location filename="../ui/dock.py" line="101"/>
         <source>Build</source>
         <translation>构建</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="117"/>
+        <location filename="../ui/dock.py" line="119"/>
         <source>1. Fit displacement time series…</source>
         <translation>1. 拟合位移时间序列…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="117"/>
+        <location filename="../ui/dock.py" line="119"/>
         <source>Vertical and east-west decomposition…</source>
         <translation>竖向与东西向分解…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="117"/>
+        <location filename="../ui/dock.py" line="119"/>
         <source>2. Subsidence rate surface…</source>
         <translation>2. 沉降速率面…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="117"/>
+        <location filename="../ui/dock.py" line="119"/>
         <source>3. Subsidence hotspots…</source>
         <translation>3. 沉降热点…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="117"/>
+        <location filename="../ui/dock.py" line="119"/>
         <source>4. Building damage risk…</source>
         <translation>4. 建筑损坏风险…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="134"/>
+        <location filename="../ui/dock.py" line="136"/>
         <source>Time-series plot</source>
         <translation>时间序列图</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="142"/>
+        <location filename="../ui/dock.py" line="144"/>
         <source>Subsidence</source>
         <translation>地面沉降</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="149"/>
+        <location filename="../ui/dock.py" line="151"/>
         <source>Carbon</source>
         <translation>碳排放</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="163"/>
+        <location filename="../ui/dock.py" line="170"/>
         <source>Export 3D scene package…</source>
         <translation>导出三维场景包…</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="165"/>
+        <location filename="../ui/dock.py" line="172"/>
         <source>The base&apos;s point clouds, buildings and DTM as a 3D Tiles scene package with a web viewer</source>
         <translation>将底座的点云、建筑物和数字地面模型 DTM 导出为带网页查看器的 3D Tiles 三维场景包</translation>
     </message>
     <message>
-        <location filename="../ui/dock.py" line="156"/>
+        <location filename="../ui/dock.py" line="163"/>
         <source>Nav &amp; comm</source>
         <translation>通导</translation>
     </message>
@@ -2770,16 +2968,6 @@ Clusters with at least the minimum number of points become polygons (the points 
         <location filename="../ui/navcomm_panel.py" line="41"/>
         <source>BeiDou grid codes (GB/T 39409-2020)</source>
         <translation>北斗网格位置码（GB/T 39409-2020）</translation>
-    </message>
-    <message>
-        <location filename="../ui/navcomm_panel.py" line="59"/>
-        <source>Cell coverage (3GPP TR 38.901)</source>
-        <translation>小区覆盖（3GPP TR 38.901）</translation>
-    </message>
-    <message>
-        <location filename="../ui/navcomm_panel.py" line="61"/>
-        <source>Predict coverage and compare with drive tests…</source>
-        <translation>预测覆盖并与路测对比…</translation>
     </message>
 </context>
 <context>
@@ -3526,127 +3714,127 @@ Output: a folder, or a single .zip file (give a name ending in .zip, or tick the
 <context>
     <name>SkyPlotDock</name>
     <message>
-        <location filename="../ui/sky_plot.py" line="71"/>
+        <location filename="../ui/sky_plot.py" line="67"/>
         <source>CityTwin — Sky Plot</source>
         <translation>CityTwin — 天空图</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="86"/>
+        <location filename="../ui/sky_plot.py" line="82"/>
         <source>Pick on map</source>
         <translation>在地图上选取</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="88"/>
+        <location filename="../ui/sky_plot.py" line="84"/>
         <source>Click a place on the map to plot its sky</source>
         <translation>在地图上点击一个位置，绘制其天空图</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="90"/>
+        <location filename="../ui/sky_plot.py" line="86"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="111"/>
+        <location filename="../ui/sky_plot.py" line="107"/>
         <source>Choose the DSM, then click a place on the map.</source>
         <translation>请选择 DSM，然后在地图上点击一个位置。</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="122"/>
+        <location filename="../ui/sky_plot.py" line="118"/>
         <source>NMEA logs (*.nmea *.nma *.log *.txt)</source>
         <translation>NMEA 日志 (*.nmea *.nma *.log *.txt)</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="131"/>
+        <location filename="../ui/sky_plot.py" line="127"/>
         <source>DSM:</source>
         <translation>DSM：</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="132"/>
+        <location filename="../ui/sky_plot.py" line="128"/>
         <source>DTM (optional):</source>
         <translation>DTM（可选）：</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="133"/>
+        <location filename="../ui/sky_plot.py" line="129"/>
         <source>NMEA log (optional):</source>
         <translation>NMEA 日志（可选）：</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="134"/>
+        <location filename="../ui/sky_plot.py" line="130"/>
         <source>Receiver height:</source>
         <translation>接收机高度：</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="135"/>
+        <location filename="../ui/sky_plot.py" line="131"/>
         <source>Elevation mask:</source>
         <translation>截止高度角：</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="188"/>
+        <location filename="../ui/sky_plot.py" line="184"/>
         <source>Choose the DSM raster first.</source>
         <translation>请先选择 DSM 栅格。</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="196"/>
+        <location filename="../ui/sky_plot.py" line="192"/>
         <source>The click could not be transformed to the DSM&apos;s CRS: {error}</source>
         <translation>点击位置无法转换到 DSM 的坐标系：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="222"/>
+        <location filename="../ui/sky_plot.py" line="218"/>
         <source>No epoch of the log within 50 m of this place: skyline only.</source>
         <translation>日志中没有距此位置 50 m 以内的历元：仅显示天际线。</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="224"/>
+        <location filename="../ui/sky_plot.py" line="220"/>
         <source>Sky at {x:.1f}, {y:.1f} ({crs}).</source>
         <translation>{x:.1f}, {y:.1f}（{crs}）处的天空。</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="241"/>
+        <location filename="../ui/sky_plot.py" line="237"/>
         <source>Sky plot</source>
         <translation>天空图</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="242"/>
+        <location filename="../ui/sky_plot.py" line="238"/>
         <source>LOS</source>
         <translation>LOS（视距）</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="243"/>
+        <location filename="../ui/sky_plot.py" line="239"/>
         <source>NLOS (blocked)</source>
         <translation>NLOS（被遮挡）</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="244"/>
+        <location filename="../ui/sky_plot.py" line="240"/>
         <source>Buildings (DSM horizon)</source>
         <translation>建筑物（DSM 地平线）</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="245"/>
+        <location filename="../ui/sky_plot.py" line="241"/>
         <source>Elevation mask</source>
         <translation>截止高度角</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="246"/>
+        <location filename="../ui/sky_plot.py" line="242"/>
         <source>Sky-view factor {svf:.2f} · open sky above {mask:g}°: {open:.0%}</source>
         <translation>天空开阔度 {svf:.2f} · {mask:g}° 以上的开阔天空：{open:.0%}</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="247"/>
+        <location filename="../ui/sky_plot.py" line="243"/>
         <source>{n_los} LOS / {n_nlos} NLOS satellites · epoch {time} ({distance:.0f} m away)</source>
         <translation>{n_los} 颗 LOS / {n_nlos} 颗 NLOS 卫星 · 历元 {time}（距此 {distance:.0f} m）</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="262"/>
+        <location filename="../ui/sky_plot.py" line="258"/>
         <source>Export sky plot</source>
         <translation>导出天空图</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="269"/>
+        <location filename="../ui/sky_plot.py" line="265"/>
         <source>Pick a place first.</source>
         <translation>请先选取一个位置。</translation>
     </message>
     <message>
-        <location filename="../ui/sky_plot.py" line="275"/>
+        <location filename="../ui/sky_plot.py" line="271"/>
         <source>Written: {path}</source>
         <translation>已写入：{path}</translation>
     </message>
@@ -3779,224 +3967,224 @@ Rasters cover every DSM cell (or every Nth); cells where the receiver would be i
 <context>
     <name>TimeSeriesPlotDock</name>
     <message>
-        <location filename="../ui/ts_plot.py" line="104"/>
+        <location filename="../ui/ts_plot.py" line="100"/>
         <source>CityTwin — Time-Series Plot</source>
         <translation>CityTwin — 时间序列图</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="146"/>
+        <location filename="../ui/ts_plot.py" line="142"/>
         <source>PS layer:</source>
         <translation>PS 图层：</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="150"/>
+        <location filename="../ui/ts_plot.py" line="146"/>
         <source>Pick on map</source>
         <translation>在地图上选取</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="152"/>
+        <location filename="../ui/ts_plot.py" line="148"/>
         <source>Click a point of the PS layer on the map to plot its series</source>
         <translation>在地图上点击 PS 图层的点，绘制其序列</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="154"/>
+        <location filename="../ui/ts_plot.py" line="150"/>
         <source>Overlay</source>
         <translation>叠加</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="155"/>
+        <location filename="../ui/ts_plot.py" line="151"/>
         <source>Keep the points already plotted and add the next one</source>
         <translation>保留已绘制的点并添加下一个</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="156"/>
+        <location filename="../ui/ts_plot.py" line="152"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="165"/>
+        <location filename="../ui/ts_plot.py" line="161"/>
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="166"/>
+        <location filename="../ui/ts_plot.py" line="162"/>
         <source>Velocity</source>
         <translation>速率</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="168"/>
+        <location filename="../ui/ts_plot.py" line="164"/>
         <source>Acceleration</source>
         <translation>加速度</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="169"/>
+        <location filename="../ui/ts_plot.py" line="165"/>
         <source>Annual</source>
         <translation>年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="170"/>
+        <location filename="../ui/ts_plot.py" line="166"/>
         <source>Semi-annual</source>
         <translation>半年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="176"/>
+        <location filename="../ui/ts_plot.py" line="172"/>
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="178"/>
+        <location filename="../ui/ts_plot.py" line="174"/>
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="213"/>
+        <location filename="../ui/ts_plot.py" line="209"/>
         <source>(from the layer&apos;s fit)</source>
         <translation>（取自图层的拟合）</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="217"/>
+        <location filename="../ui/ts_plot.py" line="213"/>
         <source>Add a PS point layer with displacement fields (YYYYMMDD, D_YYYYMMDD).</source>
         <translation>请添加带位移字段（YYYYMMDD、D_YYYYMMDD）的 PS 点图层。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="219"/>
+        <location filename="../ui/ts_plot.py" line="215"/>
         <source>Click a point of &apos;{layer}&apos; on the map.</source>
         <translation>请在地图上点击“{layer}”的点。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="235"/>
+        <location filename="../ui/ts_plot.py" line="231"/>
         <source>The layer &apos;{layer}&apos; has no displacement fields: a PS layer needs one field per date, named YYYYMMDD, D_YYYYMMDD or DYYYYMMDD.</source>
         <translation>图层“{layer}”没有位移字段：PS 图层每个日期需要一个字段，命名为 YYYYMMDD、D_YYYYMMDD 或 DYYYYMMDD。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="257"/>
+        <location filename="../ui/ts_plot.py" line="253"/>
         <source>Choose a PS point layer first.</source>
         <translation>请先选择 PS 点图层。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="266"/>
+        <location filename="../ui/ts_plot.py" line="262"/>
         <source>The click could not be transformed to the layer&apos;s CRS: {error}</source>
         <translation>点击位置无法转换到图层坐标系：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="270"/>
+        <location filename="../ui/ts_plot.py" line="266"/>
         <source>No point of &apos;{layer}&apos; near the click.</source>
         <translation>点击处附近没有“{layer}”的点。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="313"/>
+        <location filename="../ui/ts_plot.py" line="309"/>
         <source>The point {point} has no displacement values.</source>
         <translation>点 {point} 没有位移值。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="340"/>
+        <location filename="../ui/ts_plot.py" line="336"/>
         <source>Point {point}: {n} epochs; model {model}.</source>
         <translation>点 {point}：{n} 期；模型 {model}。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="346"/>
+        <location filename="../ui/ts_plot.py" line="342"/>
         <source>Point {point}: no model fitted ({reason}).</source>
         <translation>点 {point}：未拟合模型（{reason}）。</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="366"/>
+        <location filename="../ui/ts_plot.py" line="362"/>
         <source>offset</source>
         <translation>偏移</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="367"/>
+        <location filename="../ui/ts_plot.py" line="363"/>
         <source>velocity</source>
         <translation>速率</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="367"/>
+        <location filename="../ui/ts_plot.py" line="363"/>
         <source>acceleration</source>
         <translation>加速度</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="367"/>
+        <location filename="../ui/ts_plot.py" line="363"/>
         <source>annual</source>
         <translation>年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="367"/>
+        <location filename="../ui/ts_plot.py" line="363"/>
         <source>semi-annual</source>
         <translation>半年周期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="369"/>
+        <location filename="../ui/ts_plot.py" line="365"/>
         <source>step {date}</source>
         <translation>阶跃 {date}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="374"/>
+        <location filename="../ui/ts_plot.py" line="370"/>
         <source>{point}: no fit</source>
         <translation>{point}：无拟合</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="376"/>
+        <location filename="../ui/ts_plot.py" line="372"/>
         <source>{point}: v = {vel} ± {sd} mm/yr, RMSE {rmse} mm</source>
         <translation>{point}：v = {vel} ± {sd} mm/年，RMSE {rmse} mm</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="379"/>
+        <location filename="../ui/ts_plot.py" line="375"/>
         <source>{point}: RMSE {rmse} mm</source>
         <translation>{point}：RMSE {rmse} mm</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="390"/>
+        <location filename="../ui/ts_plot.py" line="386"/>
         <source>Displacement (mm)</source>
         <translation>位移（mm）</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="391"/>
+        <location filename="../ui/ts_plot.py" line="387"/>
         <source>Residual
 (mm)</source>
         <translation>残差
 （mm）</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="392"/>
+        <location filename="../ui/ts_plot.py" line="388"/>
         <source>Date</source>
         <translation>日期</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="397"/>
+        <location filename="../ui/ts_plot.py" line="393"/>
         <source>Model: {model}</source>
         <translation>模型：{model}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="403"/>
+        <location filename="../ui/ts_plot.py" line="399"/>
         <source>Click a PS point on the map</source>
         <translation>在地图上点击 PS 点</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="486"/>
+        <location filename="../ui/ts_plot.py" line="482"/>
         <source>Export the plot as PNG</source>
         <translation>将图导出为 PNG</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="486"/>
+        <location filename="../ui/ts_plot.py" line="482"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="491"/>
+        <location filename="../ui/ts_plot.py" line="487"/>
         <source>Export the series as CSV</source>
         <translation>将序列导出为 CSV</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="491"/>
+        <location filename="../ui/ts_plot.py" line="487"/>
         <source>CSV table (*.csv)</source>
         <translation>CSV 表格 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="499"/>
+        <location filename="../ui/ts_plot.py" line="495"/>
         <source>The file could not be written: {error}</source>
         <translation>无法写入文件：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/ts_plot.py" line="501"/>
+        <location filename="../ui/ts_plot.py" line="497"/>
         <source>Written: {path}</source>
         <translation>已写入：{path}</translation>
     </message>

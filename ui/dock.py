@@ -8,9 +8,11 @@ from qgis.core import QgsIconUtils, QgsMapLayer, QgsProject
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTabWidget,
     QTreeWidget,
@@ -153,7 +155,12 @@ class DigitalBaseDock(QgsDockWidget):
         from .navcomm_panel import NavCommPanel
 
         panel = NavCommPanel(self.tabs, open_algorithm, sky_plot)
-        self.tabs.addTab(panel, self.tr("Nav & comm"))
+        # The coverage panel's results make the tab taller than a docked panel: it scrolls.
+        scroll = QScrollArea(self.tabs)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(panel)
+        self.tabs.addTab(scroll, self.tr("Nav & comm"))
         return panel
 
     def _make_real_scene_row(self, body: QWidget, point_cloud_info, scene_package) -> QHBoxLayout:

@@ -12,7 +12,7 @@ GRID_STEPS = ("citytwin:beidoucode", "citytwin:beidougrid")
 
 
 class NavCommPanel(QWidget):
-    """Algorithm buttons, the sky plot button and the coverage box."""
+    """Algorithm buttons, the sky plot button and the coverage panel."""
 
     def __init__(self, parent: QWidget | None = None, open_algorithm=None, sky_plot=None) -> None:
         super().__init__(parent)
@@ -55,12 +55,13 @@ class NavCommPanel(QWidget):
         self.buttons[algorithm_id] = button
         return button
 
-    def _make_coverage_box(self, open_algorithm) -> QGroupBox:
-        box = QGroupBox(self.tr("Cell coverage (3GPP TR 38.901)"), self)
-        box_layout = QVBoxLayout(box)
-        text = self.tr("Predict coverage and compare with drive tests…")
-        box_layout.addWidget(self._button(box, "citytwin:cellcoverage", text, open_algorithm))
+    def _make_coverage_box(self, open_algorithm):
+        from .coverage_panel import CoveragePanel
+
+        box = CoveragePanel(self, open_algorithm)
+        self.buttons["citytwin:cellcoverage"] = box.dialog_button
         return box
 
     def teardown(self) -> None:
-        """Nothing runs in the background yet; kept for the dock's teardown."""
+        """Cancel a running coverage prediction and release its plot."""
+        self.coverage_box.teardown()

@@ -217,9 +217,10 @@ class CellCoverageAlgorithm(SurfaceAlgorithm):
         model = self._model(parameters, context)
         results: dict[str, Any] = {}
         offsets = None
+        write_comparison = None
         drive_path = self.parameterAsFile(parameters, self.DRIVE_TEST, context)
         if drive_path:
-            offsets = self._compare(
+            offsets, write_comparison = self._compare(
                 parameters, context, feedback, (dsm, dtm, sites, scenario, model), drive_path, results
             )
         grid = predict_rsrp_grid(
@@ -228,6 +229,8 @@ class CellCoverageAlgorithm(SurfaceAlgorithm):
         )  # fmt: skip
         for note in grid.notes:
             feedback.pushInfo(note)
+        if write_comparison is not None:  # written only now: a cancel during the map leaves no file
+            write_comparison()
         path = self.parameterAsOutputLayer(parameters, self.RSRP, context)
         dsm.write(grid.rsrp.astype(np.float64), path)
         style_on_load(context, path, "rsrp_raster", "communication")
@@ -286,9 +289,14 @@ class CellCoverageAlgorithm(SurfaceAlgorithm):
                     n=calibration.n_holdout,
                 )
             )
-        self._write_comparison(parameters, context, feedback, drive, points, match, (predicted, calibrated), results)
-        self._write_per_site(parameters, context, feedback, comparison, offsets, results)
-        return offsets
+
+        def write() -> None:
+            self._write_comparison(
+                parameters, context, feedback, drive, points, match, (predicted, calibrated), results
+            )
+            self._write_per_site(parameters, context, feedback, comparison, offsets, results)
+
+        return offsets, write
 
     def _write_comparison(self, parameters, context, feedback, drive, points, match, predictions, results) -> None:
         if parameters.get(self.COMPARISON) is None:

@@ -7,6 +7,8 @@ the RMSE against the drive test is reported).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from osgeo import gdal
@@ -121,3 +123,136 @@ def test_a_drive_test_without_rsrp_is_named(city, tmp_path):
                 "RSRP": str(tmp_path / "r.tif"),
             }
         )
+
+
+# -- the dock's coverage panel ------------------------------------------------------------------
+def wait_until(condition, timeout=300.0):
+    import time
+
+    from qgis.core import QgsApplication
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        QgsApplication.processEvents()
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def panel(city, iface, project, events):
+    """The Nav & comm tab's coverage panel of a loaded plugin, with the sample city in the project."""
+    from qgis.core import QgsRasterLayer
+
+    import citytwin
+
+    dsm = QgsRasterLayer(city["surfaces"]["DSM"], "sample DSM")
+    dtm = QgsRasterLayer(city["surfaces"]["DTM"], "sample DTM")
+    drive = QgsVectorLayer(
+        f"file://{city['drive']}?type=csv&xField=Longitude&yField=Latitude&crs=EPSG:4326", "drive", "delimitedtext"
+    )
+    project.addMapLayers([city["sites"], dsm, dtm, drive], True)
+    instance = citytwin.classFactory(iface)
+    instance.initGui()
+    yield instance.dock.navcomm.coverage_box
+    instance.unload()
+    events()
+    # the layers belong to the module's fixture: take them back before the project is cleared
+    for layer in (city["sites"],):
+        project.takeMapLayer(layer)
+
+
+def read_raster(path):
+    dataset = gdal.Open(str(path))  # kept alive while its band is read (GDAL's bindings crash otherwise)
+    band = dataset.GetRasterBand(1)
+    return band.ReadAsArray(), band.GetNoDataValue()
+
+
+def test_coverage_panel_runs_like_processing_and_shows_the_comparison(panel, city, tmp_path, events):
+    """The panel's task writes what processing.run writes; its table, plot and layers show those files."""
+    import pandas as pd
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtGui import QImage
+
+    import processing
+    from citytwin.layers.roles import ROLE_PROPERTY
+
+    # preselected from the project: the engineering table (not the drive test), the DSM and the DTM
+    assert panel.sites.currentLayer() is city["sites"]
+    assert panel.dsm.currentLayer().name() == "sample DSM" and panel.dtm.currentLayer().name() == "sample DTM"
+    panel.drive_test.setFilePath(str(city["drive"]))
+    panel.folder.setFilePath(str(tmp_path / "dock"))
+    assert panel.calibrate.isChecked()
+    assert panel.run_coverage()
+    assert wait_until(lambda: not panel.is_running()), "the prediction did not finish"
+    events()
+    assert panel.progress.value() == 100, panel.status.text()
+    expected = processing.run(
+        "citytwin:cellcoverage",
+        {"SITES": city["sites"], "DSM": city["surfaces"]["DSM"], "DTM": city["surfaces"]["DTM"],
+         "DRIVE_TEST": str(city["drive"]), "CALIBRATE": True, "RSRP": str(tmp_path / "alg_rsrp.tif"),
+         "COMPARISON": str(tmp_path / "alg_comparison.gpkg"), "PER_SITE": str(tmp_path / "alg_per_site.csv")},
+    )  # fmt: skip
+    ours = panel.results
+    for key in ("RMSE", "BIAS", "CORRELATION", "RMSE_CALIBRATED", "HOLDOUT_RMSE"):
+        assert ours[key] == pytest.approx(expected[key], abs=1e-9), key
+    (a, nodata_a), (b, nodata_b) = read_raster(ours["RSRP"]), read_raster(expected["RSRP"])
+    assert nodata_a == nodata_b
+    np.testing.assert_array_equal(a, b)
+    per_site = pd.read_csv(ours["PER_SITE"], encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(per_site, pd.read_csv(expected["PER_SITE"], encoding="utf-8-sig"))
+    # the summary and the table show those numbers
+    text = panel.status.text()
+    assert f"RMSE {ours['RMSE']:.1f} dB" in text and f"{ours['HOLDOUT_RMSE']:.1f} dB" in text
+    assert panel.table.rowCount() == len(per_site) == 5
+    shown = [panel.table.item(r, 0).text() for r in range(5)]
+    assert shown == sorted(shown, key=int)  # sites in natural order
+    for r, row in enumerate(per_site.set_index("site").loc[[int(s) for s in shown]].itertuples()):
+        assert panel.table.item(r, 1).text() == str(row.n)
+        assert panel.table.item(r, 2).text() == f"{row.bias_db:+.1f}"
+        assert panel.table.item(r, 3).text() == f"{row.rmse_db:.1f}"
+        assert panel.table.item(r, 5).text() == f"{row.offset_db:+.1f}"
+    # the scatter plot: every compared sample once, at (measured, calibrated), one series per site
+    comparison = QgsVectorLayer(expected["COMPARISON"], "c", "ogr")
+    rows = np.array(
+        [(f["rsrp_dbm"], f["calibrated_dbm"]) for f in comparison.getFeatures() if f["calibrated_dbm"] is not None],
+        dtype=float,
+    )
+    rows = rows[np.isfinite(rows).all(axis=1)]
+    axes = panel.canvas.figure.axes[0]
+    plotted = np.concatenate([c.get_offsets() for c in axes.collections])
+    assert len(axes.collections) == 5 and len(plotted) == len(rows) == per_site["n"].sum()
+    np.testing.assert_allclose(np.sort(plotted, axis=0), np.sort(rows, axis=0), atol=1e-6)
+    saved = panel.save_plot(str(tmp_path / "scatter"))
+    image = QImage(str(saved))
+    assert saved.suffix == ".png" and image.width() > 300
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 20  # points, axes and text: not a blank figure
+    # a picture of the panel for the reviewer's eye (tests/qgis/artifacts, not committed)
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    panel.resize(480, panel.sizeHint().height())
+    assert panel.grab().save(str(artifacts / "coverage_panel.png"))
+    # the map and the drive test are in the project, styled, in the communication section
+    layers = {layer.name(): layer for layer in QgsProject.instance().mapLayers().values()}
+    rsrp, drive = layers["Predicted RSRP"], layers["Drive test vs prediction"]
+    assert rsrp.customProperty(ROLE_PROPERTY) == "communication" == drive.customProperty(ROLE_PROPERTY)
+    assert rsrp.renderer().type() != "singlebandgray"  # the RSRP bands, not QGIS's grey default
+    assert drive.featureCount() == comparison.featureCount()
+
+
+def test_coverage_panel_cancel_leaves_no_file(panel, city, tmp_path):
+    panel.drive_test.setFilePath(str(city["drive"]))
+    panel.folder.setFilePath(str(tmp_path / "canceled"))
+    assert panel.run_coverage()
+    panel.cancel()
+    assert wait_until(lambda: not panel.is_running())
+    assert panel.status.text() == "Canceled." and not panel.results
+    assert not any((tmp_path / "canceled").iterdir())
+
+
+def test_coverage_panel_names_what_is_missing(panel, tmp_path):
+    panel.sites.setLayer(None)
+    assert not panel.run_coverage() and "cell-site layer" in panel.status.text()
+    panel.sites.setLayer(panel.sites.layer(0))
+    panel.drive_test.setFilePath(str(tmp_path / "missing_drive.csv"))
+    assert not panel.run_coverage() and "missing_drive.csv" in panel.status.text()
