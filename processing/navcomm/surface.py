@@ -205,20 +205,51 @@ class Surface:
         return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
     def indoor(self, receiver_z: np.ndarray, tolerance: float) -> np.ndarray:
-        """Cells where a receiver at ``receiver_z`` (this grid's shape) is inside a building: the
-        DSM is more than ``tolerance`` above it, or the DSM has a hole there (no lidar return,
-        e.g. a dark or glass roof) and at least 5 of its 8 neighbours are roof — a hole in a
-        roof is still roof, while holes in the street or in a gap between walls stay outdoors."""
-        from scipy.ndimage import convolve
+        """Cells where a receiver at ``receiver_z`` (this grid's shape) is inside a building.
+
+        That is where the DSM is more than ``tolerance`` above it, and in the DSM's holes (no
+        lidar return: a dark or glass roof, or cells finer than the point spacing) that belong
+        to a roof:
+
+        - a hole with at least 5 of its 8 neighbours roof (repeated while it fills cells, which
+          closes the roof's ragged edge; a street hole along a facade has 3, 5 only in the
+          inner corner of an L);
+        - a patch of holes (4-connected) whose valued neighbours are at least 75 % roof: a
+          patch inside a roof. Holes of the street or a courtyard touch mostly ground.
+        """
+        from scipy.ndimage import convolve, label
 
         with np.errstate(invalid="ignore"):
             above = self.z > receiver_z + tolerance
         hole = ~np.isfinite(self.z)
-        if hole.any():
-            ring = np.ones((3, 3), dtype=np.int32)
-            ring[1, 1] = 0
-            roof_neighbours = convolve(above.astype(np.int32), ring, mode="nearest")
-            above |= hole & (roof_neighbours >= 5)
+        if not hole.any():
+            return above
+        ring = np.ones((3, 3), dtype=np.int32)
+        ring[1, 1] = 0
+        for _ in range(8):  # each pass trims one cell off the ragged edge; a few suffice
+            filled = hole & ~above & (convolve(above.astype(np.int32), ring, mode="nearest") >= 5)
+            if not filled.any():
+                break
+            above |= filled
+        open_holes = hole & ~above
+        labels, count = label(open_holes)  # 4-connected
+        if count:
+            roof = np.zeros(count + 1)
+            valued = np.zeros(count + 1)
+            # Each (hole, valued 4-neighbour) pair counts once for the hole's patch.
+            for shift, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1)):
+                neighbour_hole = np.roll(open_holes, shift, axis)
+                neighbour_roof = np.roll(above, shift, axis)
+                edge = np.zeros_like(open_holes)  # np.roll wraps: the wrapped row/column is not a neighbour
+                index = [slice(None), slice(None)]
+                index[axis] = slice(0, 1) if shift == 1 else slice(-1, None)
+                edge[tuple(index)] = True
+                pair = open_holes & ~neighbour_hole & ~edge
+                np.add.at(valued, labels[pair], 1.0)
+                np.add.at(roof, labels[pair], neighbour_roof[pair].astype(float))
+            enclosed = np.zeros(count + 1, dtype=bool)
+            enclosed[1:] = (valued[1:] > 0) & (roof[1:] >= 0.75 * valued[1:])
+            above |= enclosed[labels] & open_holes
         return above
 
     def write(self, values: np.ndarray, path: str | Path, nodata: float = NODATA) -> Path:

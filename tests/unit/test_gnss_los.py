@@ -264,3 +264,16 @@ def test_indoor_cells_include_holes_in_roofs_not_holes_in_streets():
     assert indoor[roof_row, roof_col]  # 8 roof neighbours: still roof
     assert not indoor[street_row, street_col] and not indoor[edge_row, edge_col]  # 0 and 3 roof neighbours
     assert indoor[roof_row, roof_col + 1] and not indoor[street_row, street_col + 1]
+
+
+def test_a_patch_of_roof_holes_is_indoor_and_a_street_of_holes_is_not():
+    """Lidar sparser than the DSM cell leaves patches of holes in roofs and streets alike."""
+    dsm = _dsm()
+    ground = np.full(dsm.shape, GROUND)
+    roof_row, roof_col = int(Y_TOP - 4_417_300), int(FACE_X - X0) + 10
+    dsm.z[roof_row - 3 : roof_row + 4, roof_col - 3 : roof_col + 4] = np.nan  # 7 x 7 cells, no return
+    rows, cols = slice(roof_row - 3, roof_row + 4), slice(int(FACE_X - X0) - 8, int(FACE_X - X0))
+    dsm.z[rows, cols] = np.nan  # the street along the facade, 8 cells wide, no return either
+    indoor = dsm.indoor(ground + 1.5, 0.5)
+    assert indoor[roof_row - 3 : roof_row + 4, roof_col - 3 : roof_col + 4].all()  # filled from its edges in
+    assert not indoor[rows, cols].any()  # at most 3 roof neighbours along the facade
