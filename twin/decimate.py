@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,8 @@ _ORDER.flags.writeable = False
 _Z_LIMIT = 2**40
 #: Finer steps between two octree levels used by the final fit to the budget.
 _FIT_STEPS_PER_OCTAVE = 8
+#: Gathers of kept points pending at most (see VoxelDecimator.take_on).
+_DEFERRED = 2
 #: Largest voxel edge in quanta: coarsening stops there (only reachable when fewer than
 #: 8 points are wanted and points lie on both sides of the origin, see VoxelDecimator).
 _K_LIMIT = 1 << 40
@@ -511,8 +514,9 @@ class VoxelDecimator:
         self._requested_quantum = quantum
         self._lattice_offsets = lattice_offsets
         self._expected = expected_points
-        self._pieces: list[PointChunk] = []
+        self._pieces: list[PointChunk | Future] = []
         self._count = 0
+        self._taker: Executor | None = None
         self._seen = 0
         self._lattice: _Lattice | None = None
         self._k0 = 0
@@ -554,6 +558,22 @@ class VoxelDecimator:
     def points_seen(self) -> int:
         """Points added so far."""
         return self._seen
+
+    def take_on(self, executor: Executor | None) -> None:
+        """Gather the kept points of each chunk (``chunk.take``) on ``executor``.
+
+        The voxel test of a chunk must wait for the previous one (the first point of a
+        voxel wins), but gathering the points it kept need not: the reader does it on a
+        second thread while the next chunk is tested. At most :data:`_DEFERRED` gathers
+        are pending (memory stays bounded), and all are collected, in stream order, before
+        the working set is used. The result is the same with or without it.
+        """
+        self._taker = executor
+
+    def _collected(self) -> list[PointChunk]:
+        """The working set's pieces, waiting for any gather still running."""
+        self._pieces = [p.result() if isinstance(p, Future) else p for p in self._pieces]
+        return self._pieces
 
     def _init_grid(self, mins: np.ndarray, maxs: np.ndarray) -> None:
         start = self._requested_voxel or estimate_voxel_size(np.concatenate([mins, maxs]), self.budget)
@@ -630,7 +650,7 @@ class VoxelDecimator:
             self._k = self._k0
             self._set = self._new_set(self._k)
             if self._pieces:
-                buffered = concat_chunks(self._pieces)
+                buffered = concat_chunks(self._collected())
                 self._pieces, self._count = [], 0
                 self._thin_into_set(buffered)
         self._thin_into_set(chunk, prepared)
@@ -652,13 +672,22 @@ class VoxelDecimator:
             keep = self._set.first_new(prepared.ix, prepared.iy, prepared.iz, prepared.blocks)
         else:
             keep = self._set.first_new(*self._lattice.cells(chunk.x, chunk.y, chunk.z, self._k))
-        self._append(chunk.take(np.flatnonzero(keep)))
+        index = np.flatnonzero(keep)
+        if self._taker is not None and index.size and self._count + index.size <= self.cap:
+            # No coarsening follows (the count stays within the cap): gather on the side.
+            pending = [k for k, p in enumerate(self._pieces) if isinstance(p, Future)]
+            if len(pending) >= _DEFERRED:
+                self._pieces[pending[0]] = self._pieces[pending[0]].result()
+            self._pieces.append(self._taker.submit(chunk.take, index))
+            self._count += index.size
+        else:
+            self._append(chunk.take(index))
 
     def _coarsen(self) -> None:
         # Next octree level: the grids nest, so re-thinning the kept points (in stream
         # order) equals thinning the whole stream at the coarser size.
         self._level += 1
-        kept = concat_chunks(self._pieces)
+        kept = concat_chunks(self._collected())
         self._pieces, self._count = [], 0
         self._k = self._k0 << self._level
         self._set = None  # free the old table first
@@ -671,7 +700,7 @@ class VoxelDecimator:
         if self._done:
             raise RuntimeError("result() was already called")
         self._done = True
-        pieces, self._pieces = self._pieces, []
+        pieces, self._pieces = self._collected(), []
         self._set = None  # free the column table before the fit builds its own
         if self._count <= self.budget:
             if self._k:

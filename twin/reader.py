@@ -681,7 +681,12 @@ def read_cloud(
     # With the compiled kernel (which releases the GIL) chunk i is decimated on a worker
     # thread while chunk i+1 is read; one worker keeps the stream order. Without it the
     # NumPy decimation holds the GIL in many short calls and a thread only costs (see above).
-    with ThreadPoolExecutor(max_workers=1) if voxel_kernel.AVAILABLE else contextlib.nullcontext() as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1) if voxel_kernel.AVAILABLE else contextlib.nullcontext() as pool,
+        ThreadPoolExecutor(max_workers=1) if voxel_kernel.AVAILABLE else contextlib.nullcontext() as taker,
+    ):
+        # and a second worker gathers the points kept of chunk i while chunk i+1 is tested.
+        decimator.take_on(taker)
         pending = None
         for piece in _pieces(plan, int(chunk_size), need_xyz=not raw):
             check_canceled(is_canceled)
@@ -696,8 +701,9 @@ def read_cloud(
                 progress(0.95 * min(done / total, 1.0))
         if pending is not None:
             pending.result()
-    check_canceled(is_canceled)
-    points = decimator.result()
+        check_canceled(is_canceled)
+        points = decimator.result()
+    decimator.take_on(None)
     common = {
         "crs_wkt": plan.output_crs_wkt,
         "source": str(plan.path),
