@@ -1013,162 +1013,162 @@ Outputs: the balance raster (one band per sector and the net), the districts wit
 <context>
     <name>CarbonPanel</name>
     <message>
-        <location filename="../ui/carbon_panel.py" line="71"/>
+        <location filename="../ui/carbon_panel.py" line="66"/>
         <source>1. Building operational emissions…</source>
         <translation>1. 建筑运行碳排放…</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="72"/>
+        <location filename="../ui/carbon_panel.py" line="67"/>
         <source>2. Road-traffic emissions from GNSS…</source>
         <translation>2. 基于 GNSS 的道路交通碳排放…</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="73"/>
+        <location filename="../ui/carbon_panel.py" line="68"/>
         <source>3. Vegetation carbon sink from NDVI…</source>
         <translation>3. 基于 NDVI 的植被碳汇…</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="74"/>
+        <location filename="../ui/carbon_panel.py" line="69"/>
         <source>5. Reconcile with ODIAC / EDGAR…</source>
         <translation>5. 与 ODIAC / EDGAR 对比…</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="93"/>
+        <location filename="../ui/carbon_panel.py" line="88"/>
         <source>4. District ledger</source>
         <translation>4. 街道碳账本</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="113"/>
+        <location filename="../ui/carbon_panel.py" line="108"/>
         <source>Districts</source>
         <translation>街道（区划）</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="114"/>
+        <location filename="../ui/carbon_panel.py" line="109"/>
         <source>Name field</source>
         <translation>名称字段</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="115"/>
+        <location filename="../ui/carbon_panel.py" line="110"/>
         <source>Year</source>
         <translation>年份</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="116"/>
+        <location filename="../ui/carbon_panel.py" line="111"/>
         <source>Building emissions</source>
         <translation>建筑排放</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="117"/>
+        <location filename="../ui/carbon_panel.py" line="112"/>
         <source>Traffic emissions</source>
         <translation>交通排放</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="118"/>
+        <location filename="../ui/carbon_panel.py" line="113"/>
         <source>Vegetation uptake</source>
         <translation>植被吸收</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="119"/>
+        <location filename="../ui/carbon_panel.py" line="114"/>
         <source>Grid cell size</source>
         <translation>格网大小</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="120"/>
+        <location filename="../ui/carbon_panel.py" line="115"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="124"/>
+        <location filename="../ui/carbon_panel.py" line="119"/>
         <source>Run ledger</source>
         <translation>计算账本</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="125"/>
+        <location filename="../ui/carbon_panel.py" line="120"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="146"/>
+        <location filename="../ui/carbon_panel.py" line="141"/>
         <source>District</source>
         <translation>街道</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="146"/>
+        <location filename="../ui/carbon_panel.py" line="141"/>
         <source>Emissions</source>
         <translation>排放</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="146"/>
+        <location filename="../ui/carbon_panel.py" line="141"/>
         <source>Uptake</source>
         <translation>吸收</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="146"/>
+        <location filename="../ui/carbon_panel.py" line="141"/>
         <source>Net</source>
         <translation>净排放</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="146"/>
+        <location filename="../ui/carbon_panel.py" line="141"/>
         <source>Net / km²</source>
         <translation>净排放 / km²</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="156"/>
+        <location filename="../ui/carbon_panel.py" line="151"/>
         <source>Save chart as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="209"/>
+        <location filename="../ui/carbon_panel.py" line="204"/>
         <source>Choose a district layer.</source>
         <translation>请选择街道图层。</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="212"/>
+        <location filename="../ui/carbon_panel.py" line="207"/>
         <source>Choose at least one of: building emissions, traffic emissions, uptake.</source>
         <translation>请至少选择以下之一：建筑排放、交通排放、吸收。</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="217"/>
+        <location filename="../ui/carbon_panel.py" line="211"/>
         <source>The CityTwin Processing provider is not loaded.</source>
         <translation>CityTwin 处理算法提供程序未加载。</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="228"/>
+        <location filename="../ui/carbon_panel.py" line="215"/>
         <source>Computing the ledger…</source>
         <translation>正在计算账本…</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="244"/>
+        <location filename="../ui/carbon_panel.py" line="227"/>
         <source>Canceled.</source>
         <translation>已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="244"/>
+        <location filename="../ui/carbon_panel.py" line="227"/>
         <source>The ledger failed: {error}</source>
         <translation>账本计算失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="264"/>
+        <location filename="../ui/carbon_panel.py" line="244"/>
         <source>Carbon balance {year}</source>
         <translation>{year} 年碳收支</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="264"/>
+        <location filename="../ui/carbon_panel.py" line="245"/>
         <source>Carbon ledger {year}</source>
         <translation>{year} 年碳账本</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="284"/>
+        <location filename="../ui/carbon_panel.py" line="256"/>
         <source>Emissions {e:,.1f} t, uptake {u:,.1f} t, net {n:,.1f} tCO2/yr.</source>
         <translation>排放 {e:,.1f} t，吸收 {u:,.1f} t，净排放 {n:,.1f} tCO2/年。</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="294"/>
+        <location filename="../ui/carbon_panel.py" line="266"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location filename="../ui/carbon_panel.py" line="315"/>
+        <location filename="../ui/carbon_panel.py" line="287"/>
         <source>Save chart</source>
         <translation>保存图表</translation>
     </message>
@@ -1783,197 +1783,197 @@ With a drive test (CSV of the common tools, English or Chinese headers), each sa
 <context>
     <name>CoveragePanel</name>
     <message>
-        <location filename="../ui/coverage_panel.py" line="98"/>
+        <location filename="../ui/coverage_panel.py" line="95"/>
         <source>Cell coverage (3GPP TR 38.901)</source>
         <translation>小区覆盖（3GPP TR 38.901）</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="109"/>
+        <location filename="../ui/coverage_panel.py" line="104"/>
         <source>All options (site fields, antenna gain, bandwidth)…</source>
         <translation>全部选项（基站字段、天线增益、带宽）…</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="129"/>
+        <location filename="../ui/coverage_panel.py" line="124"/>
         <source>Drive tests (*.csv *.txt)</source>
         <translation>路测文件 (*.csv *.txt)</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="131"/>
+        <location filename="../ui/coverage_panel.py" line="126"/>
         <source>UMa (urban macro)</source>
         <translation>UMa（城市宏站）</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="131"/>
+        <location filename="../ui/coverage_panel.py" line="126"/>
         <source>UMi street canyon</source>
         <translation>UMi（城市微站街道峡谷）</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="135"/>
+        <location filename="../ui/coverage_panel.py" line="130"/>
         <source>Vehicle, body and feeder losses the path-loss model does not include</source>
         <translation>路径损耗模型未包含的车体、人体和馈线损耗</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="136"/>
+        <location filename="../ui/coverage_panel.py" line="131"/>
         <source>Calibrate a per-site offset</source>
         <translation>按站点校准偏移量</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="141"/>
+        <location filename="../ui/coverage_panel.py" line="136"/>
         <source>Cell sites</source>
         <translation>基站</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="142"/>
+        <location filename="../ui/coverage_panel.py" line="137"/>
         <source>DSM</source>
         <translation>DSM</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="143"/>
+        <location filename="../ui/coverage_panel.py" line="138"/>
         <source>DTM (optional)</source>
         <translation>数字地面模型 DTM（可选）</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="144"/>
+        <location filename="../ui/coverage_panel.py" line="139"/>
         <source>Drive test (optional)</source>
         <translation>路测（可选）</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="145"/>
+        <location filename="../ui/coverage_panel.py" line="140"/>
         <source>Scenario</source>
         <translation>场景</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="146"/>
+        <location filename="../ui/coverage_panel.py" line="141"/>
         <source>Extra losses</source>
         <translation>附加损耗</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="148"/>
+        <location filename="../ui/coverage_panel.py" line="143"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="153"/>
+        <location filename="../ui/coverage_panel.py" line="148"/>
         <source>Predict coverage</source>
         <translation>预测覆盖</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="154"/>
+        <location filename="../ui/coverage_panel.py" line="149"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="412"/>
+        <location filename="../ui/coverage_panel.py" line="383"/>
         <source>Site</source>
         <translation>基站</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="172"/>
+        <location filename="../ui/coverage_panel.py" line="167"/>
         <source>Samples</source>
         <translation>样本数</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="172"/>
+        <location filename="../ui/coverage_panel.py" line="167"/>
         <source>Bias</source>
         <translation>偏差</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="172"/>
+        <location filename="../ui/coverage_panel.py" line="167"/>
         <source>RMSE</source>
         <translation>RMSE</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="172"/>
+        <location filename="../ui/coverage_panel.py" line="167"/>
         <source>r</source>
         <translation>r</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="172"/>
+        <location filename="../ui/coverage_panel.py" line="167"/>
         <source>Offset</source>
         <translation>偏移量</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="184"/>
+        <location filename="../ui/coverage_panel.py" line="179"/>
         <source>Per serving site, in dB: bias = mean of predicted − measured, RMSE, r = Pearson correlation; the offset is what calibration adds to the site's prediction</source>
         <translation>按服务基站统计，单位 dB：偏差 = 预测值 − 实测值的均值，RMSE，r = 皮尔逊相关系数；偏移量为校准加到该基站预测值上的量</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="194"/>
+        <location filename="../ui/coverage_panel.py" line="189"/>
         <source>Save plot as PNG…</source>
         <translation>将图保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="250"/>
+        <location filename="../ui/coverage_panel.py" line="245"/>
         <source>Choose a cell-site layer and a DSM.</source>
         <translation>请选择基站图层和 DSM。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="254"/>
+        <location filename="../ui/coverage_panel.py" line="249"/>
         <source>{file}: no such drive-test file.</source>
         <translation>{file}：路测文件不存在。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="258"/>
+        <location filename="../ui/coverage_panel.py" line="253"/>
         <source>The CityTwin Processing provider is not loaded.</source>
         <translation>CityTwin 处理工具提供程序未加载。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="270"/>
+        <location filename="../ui/coverage_panel.py" line="257"/>
         <source>Predicting coverage…</source>
         <translation>正在预测覆盖…</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="286"/>
+        <location filename="../ui/coverage_panel.py" line="269"/>
         <source>Canceled.</source>
         <translation>已取消。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="286"/>
+        <location filename="../ui/coverage_panel.py" line="269"/>
         <source>The coverage prediction failed: {error}</source>
         <translation>覆盖预测失败：{error}</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="305"/>
+        <location filename="../ui/coverage_panel.py" line="284"/>
         <source>Predicted RSRP</source>
         <translation>预测 RSRP</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="307"/>
+        <location filename="../ui/coverage_panel.py" line="286"/>
         <source>Drive test vs prediction</source>
         <translation>路测与预测对比</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="324"/>
+        <location filename="../ui/coverage_panel.py" line="295"/>
         <source>Coverage predicted; no drive test to compare with.</source>
         <translation>覆盖已预测；没有可对比的路测数据。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="327"/>
+        <location filename="../ui/coverage_panel.py" line="298"/>
         <source>Drive test vs prediction: RMSE {rmse:.1f} dB, bias {bias:+.1f} dB, r {r:.2f}.</source>
         <translation>路测与预测对比：RMSE {rmse:.1f} dB，偏差 {bias:+.1f} dB，r {r:.2f}。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="331"/>
+        <location filename="../ui/coverage_panel.py" line="302"/>
         <source>After per-site calibration: {after:.1f} dB ({held:.1f} dB on the held-out half).</source>
         <translation>按基站校准后：{after:.1f} dB（留出的一半样本上为 {held:.1f} dB）。</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="408"/>
+        <location filename="../ui/coverage_panel.py" line="379"/>
         <source>Measured RSRP (dBm)</source>
         <translation>实测 RSRP (dBm)</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="409"/>
+        <location filename="../ui/coverage_panel.py" line="380"/>
         <source>Calibrated prediction (dBm)</source>
         <translation>校准后的预测值 (dBm)</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="409"/>
+        <location filename="../ui/coverage_panel.py" line="380"/>
         <source>Predicted RSRP (dBm)</source>
         <translation>预测 RSRP（dBm）</translation>
     </message>
     <message>
-        <location filename="../ui/coverage_panel.py" line="418"/>
+        <location filename="../ui/coverage_panel.py" line="389"/>
         <source>Save plot</source>
         <translation>保存图</translation>
     </message>

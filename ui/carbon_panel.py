@@ -15,10 +15,7 @@ import tempfile
 from pathlib import Path
 
 from qgis.core import (
-    QgsApplication,
     QgsMapLayerProxyModel,
-    QgsProcessingAlgRunnerTask,
-    QgsProcessingContext,
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
@@ -42,7 +39,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .base_builder import RecordingFeedback
+from .algorithm_run import AlgorithmRun, add_styled_layers
 from .icons import plugin_icon
 
 ALGORITHM_ID = "citytwin:carbonledger"
@@ -62,9 +59,7 @@ class CarbonPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None, open_algorithm=None) -> None:
         super().__init__(parent)
-        self._task = None
-        self._feedback = None
-        self._context = None
+        self._run = AlgorithmRun()
         self.results: dict = {}
         layout = QVBoxLayout(self)
         labels = {
@@ -199,7 +194,7 @@ class CarbonPanel(QWidget):
         return params
 
     def is_running(self) -> bool:
-        return self._task is not None
+        return self._run.is_running()
 
     def run_ledger(self) -> bool:
         if self.is_running():
@@ -212,33 +207,21 @@ class CarbonPanel(QWidget):
             self.status.setText(self.tr("Choose at least one of: building emissions, traffic emissions, uptake."))
             return False
         Path(params["GRID"]).parent.mkdir(parents=True, exist_ok=True)
-        algorithm = QgsApplication.processingRegistry().createAlgorithmById(ALGORITHM_ID)
-        if algorithm is None:
+        if not self._run.start(ALGORITHM_ID, params, self.progress, self._finished):
             self.status.setText(self.tr("The CityTwin Processing provider is not loaded."))
             return False
-        self._context = QgsProcessingContext()
-        self._context.setProject(QgsProject.instance())
-        self._feedback = RecordingFeedback()
-        self._feedback.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
-        self._task = QgsProcessingAlgRunnerTask(algorithm, params, self._context, self._feedback)
-        self._task.executed.connect(self._finished)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setValue(0)
         self.status.setText(self.tr("Computing the ledger…"))
-        QgsApplication.taskManager().addTask(self._task)
         return True
 
     def cancel(self) -> None:
-        if self._feedback is not None:
-            self._feedback.cancel()
+        self._run.cancel()
 
     def _finished(self, ok: bool, results: dict) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        canceled = self._feedback is not None and self._feedback.isCanceled()
-        errors = list(self._feedback.errors) if self._feedback is not None else []
-        self._task = None
+        canceled, errors = self._run.end()
         if not ok or canceled:
             self.progress.setValue(0)
             self.status.setText(
@@ -256,26 +239,15 @@ class CarbonPanel(QWidget):
         self.ledger_done.emit(self.results)
 
     def _add_layers(self, results: dict) -> None:
-        from ..layers.qgis_styles import apply_default_style
-        from ..layers.roles import ROLE_PROPERTY
-
         year = self.year.value()
-        project = QgsProject.instance()
-        for kind, layer in (
+        layers = [
             ("carbon_balance", QgsRasterLayer(results["GRID"], self.tr("Carbon balance {year}").format(year=year))),
             (
                 "carbon_districts",
                 QgsVectorLayer(results["OUTPUT"], self.tr("Carbon ledger {year}").format(year=year), "ogr"),
             ),
-        ):
-            if not layer.isValid():
-                continue
-            for existing in list(project.mapLayers().values()):
-                if existing.source().split("|")[0] == layer.source().split("|")[0]:
-                    project.removeMapLayer(existing.id())
-            apply_default_style(layer, kind)
-            layer.setCustomProperty(ROLE_PROPERTY, "monitoring")
-            project.addMapLayer(layer)
+        ]
+        add_styled_layers(layers, "monitoring")
 
     def show_results(self, results: dict) -> None:
         """Totals in the status line, the district table and the chart."""
@@ -327,5 +299,4 @@ class CarbonPanel(QWidget):
         return target
 
     def teardown(self) -> None:
-        if self._feedback is not None:
-            self._feedback.cancel()
+        self._run.cancel()

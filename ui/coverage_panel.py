@@ -18,10 +18,7 @@ import tempfile
 from pathlib import Path
 
 from qgis.core import (
-    QgsApplication,
     QgsMapLayerProxyModel,
-    QgsProcessingAlgRunnerTask,
-    QgsProcessingContext,
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
@@ -46,7 +43,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .base_builder import RecordingFeedback
+from .algorithm_run import AlgorithmRun, add_styled_layers
 from .icons import plugin_icon
 
 ALGORITHM_ID = "citytwin:cellcoverage"
@@ -96,9 +93,7 @@ class CoveragePanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None, open_algorithm=None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Cell coverage (3GPP TR 38.901)"))
-        self._task = None
-        self._feedback = None
-        self._context = None
+        self._run = AlgorithmRun()
         self._figure = None
         self.canvas = None
         self.results: dict = {}
@@ -240,7 +235,7 @@ class CoveragePanel(QGroupBox):
         return params
 
     def is_running(self) -> bool:
-        return self._task is not None
+        return self._run.is_running()
 
     def run_coverage(self) -> bool:
         if self.is_running():
@@ -253,34 +248,22 @@ class CoveragePanel(QGroupBox):
         if drive and not Path(drive).is_file():
             self.status.setText(self.tr("{file}: no such drive-test file.").format(file=drive))
             return False
-        algorithm = QgsApplication.processingRegistry().createAlgorithmById(ALGORITHM_ID)
-        if algorithm is None:
+        Path(params["RSRP"]).parent.mkdir(parents=True, exist_ok=True)
+        if not self._run.start(ALGORITHM_ID, params, self.progress, self._finished):
             self.status.setText(self.tr("The CityTwin Processing provider is not loaded."))
             return False
-        Path(params["RSRP"]).parent.mkdir(parents=True, exist_ok=True)
-        self._context = QgsProcessingContext()
-        self._context.setProject(QgsProject.instance())
-        self._feedback = RecordingFeedback()
-        self._feedback.progressChanged.connect(lambda value: self.progress.setValue(int(value)))
-        self._task = QgsProcessingAlgRunnerTask(algorithm, params, self._context, self._feedback)
-        self._task.executed.connect(self._finished)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setValue(0)
         self.status.setText(self.tr("Predicting coverage…"))
-        QgsApplication.taskManager().addTask(self._task)
         return True
 
     def cancel(self) -> None:
-        if self._feedback is not None:
-            self._feedback.cancel()
+        self._run.cancel()
 
     def _finished(self, ok: bool, results: dict) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        canceled = self._feedback is not None and self._feedback.isCanceled()
-        errors = list(self._feedback.errors) if self._feedback is not None else []
-        self._task = None
+        canceled, errors = self._run.end()
         if not ok or canceled:
             self.progress.setValue(0)
             self.status.setText(
@@ -298,24 +281,12 @@ class CoveragePanel(QGroupBox):
         self.coverage_done.emit(self.results)
 
     def _add_layers(self, results: dict) -> None:
-        from ..layers.qgis_styles import apply_default_style
-        from ..layers.roles import ROLE_PROPERTY
-
-        project = QgsProject.instance()
         layers = [("rsrp_raster", QgsRasterLayer(results["RSRP"], self.tr("Predicted RSRP")))]
         if results.get("COMPARISON"):
             layers.append(
                 ("drive_test", QgsVectorLayer(results["COMPARISON"], self.tr("Drive test vs prediction"), "ogr"))
             )
-        for kind, layer in layers:
-            if not layer.isValid():
-                continue
-            for existing in list(project.mapLayers().values()):
-                if existing.source().split("|")[0] == layer.source().split("|")[0]:
-                    project.removeMapLayer(existing.id())
-            apply_default_style(layer, kind)
-            layer.setCustomProperty(ROLE_PROPERTY, "communication")
-            project.addMapLayer(layer)
+        add_styled_layers(layers, "communication")
 
     # -- results --------------------------------------------------------------------------
     def show_results(self, results: dict) -> None:
@@ -431,8 +402,7 @@ class CoveragePanel(QGroupBox):
 
     def teardown(self) -> None:
         """Cancel a running prediction and release the plot."""
-        if self._feedback is not None:
-            self._feedback.cancel()
+        self._run.cancel()
         if self.canvas is not None:
             self.plot_area.removeWidget(self.canvas)
             self.canvas.deleteLater()
