@@ -89,15 +89,30 @@ class LocalCloud:
     @classmethod
     def from_chunk(cls, chunk: PointChunk, origin: np.ndarray | None = None, **kwargs) -> LocalCloud:
         """Shift a chunk to a local frame (origin chosen from the data when not given)."""
+        return cls.from_chunks([chunk], origin, **kwargs)
+
+    @classmethod
+    def from_chunks(cls, chunks: list[PointChunk], origin: np.ndarray | None = None, **kwargs) -> LocalCloud:
+        """:meth:`from_chunk` of the chunks one after the other (at least one; same attributes),
+        without joining their real coordinates first."""
+        chunks = [c for c in chunks if len(c)] or chunks[:1]
         if origin is None:
-            origin = cls.choose_origin(float(chunk.x.min()), float(chunk.y.min()), float(chunk.z.min()))
+            lows = [(float(c.x.min()), float(c.y.min()), float(c.z.min())) for c in chunks if len(c)]
+            origin = cls.choose_origin(*np.min(lows, axis=0)) if lows else np.zeros(3)
         origin = np.asarray(origin, dtype=np.float64)
-        xyz = np.empty((len(chunk), 3), dtype=np.float32)
-        # Subtract in float64 first, then narrow: the offsets are small, so float32 keeps mm.
-        xyz[:, 0] = chunk.x - origin[0]
-        xyz[:, 1] = chunk.y - origin[1]
-        xyz[:, 2] = chunk.z - origin[2]
-        return cls(origin=origin, xyz=xyz, attributes=dict(chunk.attributes), **kwargs)
+        xyz = np.empty((sum(len(c) for c in chunks), 3), dtype=np.float32)
+        start = 0
+        for c in chunks:
+            stop = start + len(c)
+            # Subtract in float64 first, then narrow: the offsets are small, so float32 keeps mm.
+            for axis, values in enumerate((c.x, c.y, c.z)):
+                xyz[start:stop, axis] = values - origin[axis]
+            start = stop
+        if len(chunks) == 1:
+            attributes = dict(chunks[0].attributes)
+        else:
+            attributes = {name: np.concatenate([c.attributes[name] for c in chunks]) for name in chunks[0].attributes}
+        return cls(origin=origin, xyz=xyz, attributes=attributes, **kwargs)
 
 
 #: ASPRS LAS 1.4 standard classes (R15 table 17) with a display colour each.

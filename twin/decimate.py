@@ -343,6 +343,14 @@ def concat_chunks(chunks: list[PointChunk]) -> PointChunk:
     )
 
 
+def _concat(pieces: list) -> PointChunk:
+    """The working set's pieces as one, in order: :func:`concat_chunks`, or the pieces' own
+    ``concat`` when a reader keeps its points in another form (see :meth:`VoxelDecimator.add`)."""
+    if pieces and not isinstance(pieces[0], PointChunk):
+        return type(pieces[0]).concat(pieces)
+    return concat_chunks(pieces)
+
+
 class _Lattice:
     """Where the voxels are: ``origin``, ``quantum`` per axis and the extent in quanta."""
 
@@ -436,6 +444,20 @@ def default_quantum(voxel_size: float) -> float:
     return 10.0 ** (math.floor(math.log10(voxel_size)) - 3)
 
 
+@dataclass
+class _Held:
+    """The points one chunk added to the working set, and what the fit probe made of them."""
+
+    points: PointChunk
+    probe: np.ndarray | None = None  # which of them the probe keeps (None: not probed)
+    survivors: PointChunk | None = None  # those points
+
+
+def _fit_edge(base: int, step: int) -> int:
+    """Voxel edge (quanta) of step ``step`` of the final fit's ladder ``base * 2**(step/8)``."""
+    return max(1, round(base * 2.0 ** (step / _FIT_STEPS_PER_OCTAVE)))
+
+
 @dataclass(frozen=True)
 class PreparedCells:
     """Voxel coordinates of a chunk (and their prefiltered blocks) computed ahead for one voxel size."""
@@ -514,9 +536,11 @@ class VoxelDecimator:
         self._requested_quantum = quantum
         self._lattice_offsets = lattice_offsets
         self._expected = expected_points
-        self._pieces: list[PointChunk | Future] = []
+        self._pieces: list[_Held | Future] = []
         self._count = 0
         self._taker: Executor | None = None
+        self._probe: _VoxelSet | None = None  # the fit's first step, asked during the stream (take_on)
+        self._finish: Callable[[PointChunk], PointChunk] | None = None
         self._seen = 0
         self._lattice: _Lattice | None = None
         self._k0 = 0
@@ -559,21 +583,40 @@ class VoxelDecimator:
         """Points added so far."""
         return self._seen
 
-    def take_on(self, executor: Executor | None) -> None:
-        """Gather the kept points of each chunk (``chunk.take``) on ``executor``.
+    def take_on(self, executor: Executor | None, finish: Callable[[PointChunk], PointChunk] | None = None) -> None:
+        """Gather the kept points of each chunk (``chunk.take``) on ``executor``, and probe them.
 
         The voxel test of a chunk must wait for the previous one (the first point of a
         voxel wins), but gathering the points it kept need not: the reader does it on a
         second thread while the next chunk is tested. At most :data:`_DEFERRED` gathers
         are pending (memory stays bounded), and all are collected, in stream order, before
-        the working set is used. The result is the same with or without it.
+        the working set is used.
+
+        The same thread asks the final fit's first question ahead: which kept points the
+        first finer step of the fit ladder (:meth:`_fit`) keeps, and gathers those. It is
+        the usual answer (a start voxel estimated from the budget leaves a working set a
+        little over it), and then the fit has nothing left to do when the stream ends.
+        ``finish`` is applied there to those points (a reader that keeps raw records
+        builds their coordinates and attributes). The result is the same with or without
+        any of this.
         """
         self._taker = executor
+        self._finish = finish
 
-    def _collected(self) -> list[PointChunk]:
+    def _collected(self) -> list[_Held]:
         """The working set's pieces, waiting for any gather still running."""
         self._pieces = [p.result() if isinstance(p, Future) else p for p in self._pieces]
         return self._pieces
+
+    def _points(self) -> list[PointChunk]:
+        return [held.points for held in self._collected()]
+
+    def _hold(self, chunk: PointChunk, index: np.ndarray, probe: _VoxelSet, edge: int) -> _Held:
+        """The points of ``chunk`` at ``index``, and those of them the probe (at ``edge``) keeps."""
+        points = chunk.take(index)
+        mask = self._first_new(probe, points, edge)
+        survivors = points.take(np.flatnonzero(mask))
+        return _Held(points, mask, survivors if self._finish is None else self._finish(survivors))
 
     def _init_grid(self, mins: np.ndarray, maxs: np.ndarray) -> None:
         start = self._requested_voxel or estimate_voxel_size(np.concatenate([mins, maxs]), self.budget)
@@ -650,7 +693,7 @@ class VoxelDecimator:
             self._k = self._k0
             self._set = self._new_set(self._k)
             if self._pieces:
-                buffered = concat_chunks(self._collected())
+                buffered = _concat(self._points())
                 self._pieces, self._count = [], 0
                 self._thin_into_set(buffered)
         self._thin_into_set(chunk, prepared)
@@ -659,7 +702,7 @@ class VoxelDecimator:
 
     def _append(self, chunk: PointChunk) -> None:
         if len(chunk):
-            self._pieces.append(chunk)
+            self._pieces.append(_Held(chunk))
             self._count += len(chunk)
 
     def _thin_into_set(self, chunk: PointChunk, prepared: PreparedCells | None = None) -> None:
@@ -671,24 +714,44 @@ class VoxelDecimator:
         elif prepared is not None and prepared.k == self._k:
             keep = self._set.first_new(prepared.ix, prepared.iy, prepared.iz, prepared.blocks)
         else:
-            keep = self._set.first_new(*self._lattice.cells(chunk.x, chunk.y, chunk.z, self._k))
+            keep = self._first_new(self._set, chunk, self._k)
         index = np.flatnonzero(keep)
-        if self._taker is not None and index.size and self._count + index.size <= self.cap:
+        if not index.size:
+            return
+        if self._taker is None:
+            self._append(chunk.take(index))
+            return
+        if not self._pieces:  # a new level: the probe starts with it
+            self._probe = _VoxelSet(self._lattice.columns(_fit_edge(self._k, 1)))
+        if self._count + index.size <= self.cap:
             # No coarsening follows (the count stays within the cap): gather on the side.
             pending = [k for k, p in enumerate(self._pieces) if isinstance(p, Future)]
             if len(pending) >= _DEFERRED:
                 self._pieces[pending[0]] = self._pieces[pending[0]].result()
-            self._pieces.append(self._taker.submit(chunk.take, index))
-            self._count += index.size
-        else:
-            self._append(chunk.take(index))
+            self._pieces.append(self._taker.submit(self._hold, chunk, index, self._probe, _fit_edge(self._k, 1)))
+        else:  # a coarsening follows, which drops the probe: no probing, no race with the taker
+            self._collected()
+            self._pieces.append(_Held(chunk.take(index)))
+        self._count += index.size
+
+    def _first_new(self, voxels: _VoxelSet, chunk: PointChunk, k: int) -> np.ndarray:
+        """:meth:`_VoxelSet.first_new` of a chunk's points at voxel edge ``k``: from the file's
+        integer coordinates when the chunk has them (``raw_xyz()``) and the grid is on the
+        file's lattice, else from the real coordinates. Both give the same voxels."""
+        lattice = self._lattice
+        if self.accepts_raw and hasattr(chunk, "raw_xyz"):
+            raw = chunk.raw_xyz()
+            if voxel_kernel.AVAILABLE:
+                return voxels.first_new_raw(*raw, lattice.raw_origin, lattice.edges(k))
+            return voxels.first_new(*lattice.raw_cells(*raw, k))
+        return voxels.first_new(*lattice.cells(chunk.x, chunk.y, chunk.z, k))
 
     def _coarsen(self) -> None:
         # Next octree level: the grids nest, so re-thinning the kept points (in stream
         # order) equals thinning the whole stream at the coarser size.
         self._level += 1
-        kept = concat_chunks(self._collected())
-        self._pieces, self._count = [], 0
+        kept = _concat(self._points())
+        self._pieces, self._count, self._probe = [], 0, None
         self._k = self._k0 << self._level
         self._set = None  # free the old table first
         self._set = self._new_set(self._k)
@@ -697,20 +760,34 @@ class VoxelDecimator:
     # -- result ----------------------------------------------------------------------
     def result(self) -> PointChunk:
         """The decimated points (at most ``budget``), in stream order; ends the stream."""
+        return _concat(self.result_parts())
+
+    def result_parts(self) -> list[PointChunk]:
+        """:meth:`result` as the parts the points were gathered in (in stream order), for a
+        caller that builds its own arrays from them instead of joining them first."""
         if self._done:
             raise RuntimeError("result() was already called")
         self._done = True
-        pieces, self._pieces = self._collected(), []
-        self._set = None  # free the column table before the fit builds its own
+        held, self._pieces = self._collected(), []
+        self._set = self._probe = None  # free the column tables before the fit builds its own
+        pieces = [h.points for h in held]
         if self._count <= self.budget:
             if self._k:
                 self._result_voxel = self._k * self._lattice.qmax
-            return concat_chunks(pieces)
+            return pieces
         if not self._k:  # a raw working set (never thinned)
             return self._fit(pieces, self._k0, raw=True)
+        if held and all(h.probe is not None for h in held):
+            # Asked during the stream: the first step's answer, and the points it keeps.
+            if sum(int(h.probe.sum()) for h in held) <= self.budget:
+                self._result_voxel = _fit_edge(self._k, 1) * self._lattice.qmax
+                return [h.survivors for h in held]
+            return self._fit(pieces, self._k, raw=False, probed=[h.probe for h in held])
         return self._fit(pieces, self._k, raw=False)
 
-    def _fit(self, pieces: list[PointChunk], base: int, raw: bool) -> PointChunk:
+    def _fit(
+        self, pieces: list[PointChunk], base: int, raw: bool, probed: list[np.ndarray] | None = None
+    ) -> list[PointChunk]:
         """Thin the working set at the finest ``base * 2**(i/8)`` quanta whose result fits the budget.
 
         ``i >= 1`` for a thinned working set (``i = 0`` is the set itself); any ``i`` down
@@ -720,17 +797,17 @@ class VoxelDecimator:
         deterministic, and its answer always fits.
         """
         lattice = self._lattice
-        tried: dict[int, list[np.ndarray]] = {}
+        tried: dict[int, list[np.ndarray]] = {} if probed is None else {1: probed}
 
         def edge(step: int) -> int:
-            return max(1, round(base * 2.0 ** (step / _FIT_STEPS_PER_OCTAVE)))
+            return _fit_edge(base, step)
 
         def count(step: int) -> int:
             if step not in tried:
                 k = edge(step)
                 voxels = _VoxelSet(lattice.columns(k))
                 # Piece by piece, in stream order: no copy of the whole working set.
-                tried[step] = [voxels.first_new(*lattice.cells(p.x, p.y, p.z, k)) for p in pieces]
+                tried[step] = [self._first_new(voxels, p, k) for p in pieces]
             return sum(int(mask.sum()) for mask in tried[step])
 
         def steps_to_budget(step: int) -> int:
@@ -749,11 +826,11 @@ class VoxelDecimator:
             # Points on both sides of the origin never merge below 8 voxels: keep the first
             # points of the coarsest thinning tried (deterministic, within the budget).
             answer = max(tried)
-            kept = concat_chunks([p.take(np.flatnonzero(m)) for p, m in zip(pieces, tried[answer])])
+            kept = _concat([p.take(np.flatnonzero(m)) for p, m in zip(pieces, tried[answer])])
             self._result_voxel = edge(answer) * lattice.qmax
-            return kept.take(np.arange(min(len(kept), self.budget)))
+            return [kept.take(np.arange(min(len(kept), self.budget)))]
         self._result_voxel = edge(answer) * lattice.qmax
-        return concat_chunks([p.take(np.flatnonzero(m)) for p, m in zip(pieces, tried[answer])])
+        return [p.take(np.flatnonzero(m)) for p, m in zip(pieces, tried[answer])]
 
 
 def _search_ladder(

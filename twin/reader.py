@@ -25,16 +25,19 @@ Speed: the voxel test runs in a compiled kernel (:mod:`citytwin.twin.voxel_kerne
 numba) when numba is installed, and chunk i is then decimated on one worker thread while
 chunk i+1 is read (the kernel releases the GIL). Without numba the NumPy path runs on the
 calling thread only: measured on a 2-core machine, a thread made it about 10 % slower
-(many short NumPy calls hand the GIL back and forth). What pays besides: voxels are
-computed from the file's integer coordinates, and coordinates and attributes are only
-built for the points the decimator keeps.
+(many short NumPy calls hand the GIL back and forth). A second worker gathers what a
+chunk keeps, as raw records (:class:`_Kept`), and asks the final fit's first question
+ahead (:meth:`VoxelDecimator.take_on`), building coordinates and attributes only for the
+points that answer keeps: when the stream ends, the result is usually ready. What pays
+besides: voxels are computed from the file's integer coordinates, and an uncompressed LAS
+is read into NumPy buffers (:func:`_las_records`).
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,10 +311,15 @@ def _records(plan: _Plan, chunk_size: int) -> Iterator[Any]:
     done = 0
     total = plan.point_count
     try:
-        with laspy.open(str(path), decompression_selection=plan.selection) as reader:
-            for record in reader.chunk_iterator(chunk_size):
+        if not plan.header.are_points_compressed:
+            for record in _las_records(plan, chunk_size):
                 done += len(record)
                 yield record
+        else:
+            with laspy.open(str(path), decompression_selection=plan.selection) as reader:
+                for record in reader.chunk_iterator(chunk_size):
+                    done += len(record)
+                    yield record
     except (laspy.errors.LaspyException, ValueError, OSError, RuntimeError) as exc:
         # A cut-off LAS ends mid-record (numpy ValueError); a damaged LAZ chunk makes
         # lazrs raise (a RuntimeError subclass or OSError, depending on the backend).
@@ -321,6 +329,39 @@ def _records(plan: _Plan, chunk_size: int) -> Iterator[Any]:
             f"the file is truncated: the header promises {total:,} points, only {done:,} could be read",
             source=path,
         )
+
+
+def _las_records(plan: _Plan, chunk_size: int) -> Iterator[Any]:
+    """The records of an uncompressed LAS file, read into NumPy buffers.
+
+    Written here rather than laspy's ``chunk_iterator`` for one reason, measured: laspy
+    reads each chunk into a new zero-filled ``bytearray``, whose memory the kernel hands
+    out 4 KB page by page (8 000 page faults per 1M points of format 3, most of the time
+    of a read from the page cache). A NumPy buffer of that size is backed by transparent
+    huge pages where the system offers them: reading a 10M-point file took 0.16-0.20 s
+    of system time instead of 0.27-0.28 s. The bytes are the same (the point data is one
+    run of ``point_count`` records from ``offset_to_point_data``), and laspy still parses
+    the header and gives the records their dtype.
+    """
+    import laspy
+
+    header = plan.header
+    point_format = header.point_format
+    size = point_format.size
+    with plan.path.open("rb") as source:
+        source.seek(header.offset_to_point_data)
+        left = plan.point_count
+        while left > 0:
+            n = min(chunk_size, left)
+            buffer = np.empty(n * size, dtype=np.uint8)
+            got = source.readinto(buffer)
+            whole = got // size
+            if whole:
+                rows = np.frombuffer(buffer, dtype=point_format.dtype(), count=whole)
+                yield laspy.ScaleAwarePointRecord(rows, point_format, header.scales, header.offsets)
+            if whole < n:
+                return  # the file ends early: the caller reports how far it got
+            left -= n
 
 
 def _in_box(x: np.ndarray, y: np.ndarray, box) -> np.ndarray:
@@ -378,7 +419,8 @@ def _subset(record: Any, index: np.ndarray | slice) -> Any:
     array = record.array
     # Gathering records as opaque bytes is ~5x faster than NumPy's field-by-field copy
     # of a structured dtype.
-    rows = array.view(np.dtype((np.void, array.dtype.itemsize)))[index].view(array.dtype)
+    opaque = array.view(np.dtype((np.void, array.dtype.itemsize)))
+    rows = (opaque[index] if isinstance(index, slice) else np.take(opaque, index)).view(array.dtype)
     return laspy.ScaleAwarePointRecord(rows, record.point_format, record.scales, record.offsets)
 
 
@@ -396,15 +438,15 @@ def _chunk(piece: _Piece, names: list[str]) -> PointChunk:
 
 
 class _LazyChunk:
-    """A piece seen as a PointChunk whose attributes are only built for the points taken.
+    """A piece as the decimator sees it: coordinates on demand, kept points as :class:`_Kept`.
 
-    The decimator keeps about one point in four of a dense file: building coordinates and
-    attributes for those only saves most of the per-point work.
+    ``reprojected``: the piece's coordinates are not the records' (they are carried along).
     """
 
-    def __init__(self, piece: _Piece, names: list[str]) -> None:
+    def __init__(self, piece: _Piece, names: list[str], reprojected: bool) -> None:
         self.piece = piece
         self.names = names
+        self.reprojected = reprojected
 
     def __len__(self) -> int:
         return len(self.piece)
@@ -430,13 +472,113 @@ class _LazyChunk:
         self._coordinates()
         return self.piece.z
 
-    def take(self, index: np.ndarray | slice) -> PointChunk:
+    def raw_xyz(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The file's integer coordinates of the piece's points (see :meth:`_Kept.raw_xyz`)."""
+        piece = self.piece
+        rows = piece.record.array if piece.index is None else piece.record.array[piece.index]
+        return rows["X"], rows["Y"], rows["Z"]
+
+    def take(self, index: np.ndarray | slice) -> _Kept:
         piece = self.piece
         rows = index if piece.index is None else piece.index[index]
-        sub = _subset(piece.record, rows)
-        if piece.x is None:
-            return PointChunk(np.asarray(sub.x), np.asarray(sub.y), np.asarray(sub.z), _attributes(sub, self.names))
-        return PointChunk(piece.x[index], piece.y[index], piece.z[index], _attributes(sub, self.names))
+        xyz = [(piece.x[index], piece.y[index], piece.z[index])] if self.reprojected else None
+        return _Kept([_subset(piece.record, rows)], self.names, xyz)
+
+
+class _Kept:
+    """Points the decimator keeps, held as the file's raw records until the end.
+
+    A dense file's working set is re-thinned at least once more (the final fit drops about
+    a fifth of it), so coordinates and attributes are built once, for the final points only
+    (:meth:`chunk`), and the working set costs one record (20-60 bytes) a point. The
+    records also give the decimator the file's integer coordinates (:meth:`raw_xyz`) to
+    re-thin on. Reprojected coordinates (which the records cannot give back) are carried.
+    The records stay in their parts (one per chunk read): joining them would only copy.
+    """
+
+    def __init__(self, parts: list[Any], names: list[str], xyz: list[tuple[np.ndarray, ...]] | None = None) -> None:
+        self.parts = parts  # laspy.ScaleAwarePointRecord, in stream order
+        self.names = names
+        self.xyz = xyz  # per part, when reprojected
+        self._raw: tuple[np.ndarray, ...] | None = None
+        self._real: tuple[np.ndarray, ...] | None = None
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    def _coordinate(self, axis: int) -> np.ndarray:
+        if self._real is None:
+            parts = self.xyz or [(part.x, part.y, part.z) for part in self.parts]
+            self._real = tuple(_joined([np.asarray(p[a]) for p in parts], np.float64) for a in range(3))
+        return self._real[axis]
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._coordinate(0)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._coordinate(1)
+
+    @property
+    def z(self) -> np.ndarray:
+        return self._coordinate(2)
+
+    def raw_xyz(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The records' integer ``X``, ``Y``, ``Z``. Only meaningful to a decimator on the
+        file's lattice (:attr:`VoxelDecimator.accepts_raw`), i.e. when not reprojected."""
+        if self._raw is None:
+            arrays = [part.array for part in self.parts]
+            self._raw = tuple(_joined([a[name] for a in arrays], np.int32) for name in ("X", "Y", "Z"))
+        return self._raw
+
+    def take(self, index: np.ndarray | slice) -> _Kept:
+        """The points at increasing positions ``index`` (or a slice)."""
+        if len(self.parts) == 1:
+            xyz = None if self.xyz is None else [tuple(v[index] for v in self.xyz[0])]
+            return _Kept([_subset(self.parts[0], index)], self.names, xyz)
+        if isinstance(index, slice):
+            index = np.arange(len(self))[index]
+        bounds = np.cumsum([0] + [len(part) for part in self.parts])
+        cuts = np.searchsorted(index, bounds)
+        parts, xyz = [], []
+        for k, part in enumerate(self.parts):
+            local = index[cuts[k] : cuts[k + 1]] - bounds[k]
+            if local.size:
+                parts.append(_subset(part, local))
+                if self.xyz is not None:
+                    xyz.append(tuple(v[local] for v in self.xyz[k]))
+        return _Kept(parts or [_subset(self.parts[0], index[:0])], self.names, xyz if self.xyz is not None else None)
+
+    @classmethod
+    def concat(cls, pieces: list[_Kept]) -> _Kept:
+        """The pieces as one, in order (their parts side by side: nothing is copied)."""
+        xyz = None
+        if all(p.xyz is not None for p in pieces):
+            xyz = [part for p in pieces for part in p.xyz]
+        return cls([part for p in pieces for part in p.parts], pieces[0].names, xyz)
+
+    def chunk(self, executor: Executor | None = None) -> PointChunk:
+        """The points with real coordinates and attributes; built on ``executor`` too when given
+        (NumPy releases the GIL in these copies, so coordinates and attributes build side by side)."""
+        if executor is None:
+            return PointChunk(self.x, self.y, self.z, self._attributes(self.names))
+        half = len(self.names) // 2
+        later = executor.submit(self._attributes, self.names[half:])
+        attributes = self._attributes(self.names[:half])
+        x, y, z = self.x, self.y, self.z
+        attributes.update(later.result())
+        return PointChunk(x, y, z, {name: attributes[name] for name in self.names})
+
+    def _attributes(self, names: list[str]) -> dict[str, np.ndarray]:
+        return {name: _joined([np.asarray(part[name]) for part in self.parts], None) for name in names}
+
+
+def _joined(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    """One contiguous array of ``arrays`` (copied, so strided record fields become plain arrays)."""
+    if len(arrays) == 1:
+        return np.array(arrays[0], dtype=dtype)
+    return np.concatenate(arrays, dtype=dtype)
 
 
 def _pieces(plan: _Plan, chunk_size: int, need_xyz: bool) -> Iterator[_Piece]:
@@ -652,8 +794,8 @@ def read_cloud(
 
     Notes
     -----
-    Peak memory is about ``2 * budget`` kept points plus three chunks in flight, whatever
-    the file size.
+    Peak memory is about ``2 * budget`` kept points (as raw records, plus the built points
+    of the fit's first answer) plus four chunks in flight, whatever the file size.
     """
     plan = _plan(path, target_crs, source_crs, bounds, dims, resolution, chunk_size)
     header = plan.header
@@ -670,11 +812,8 @@ def read_cloud(
     )
 
     def add(piece: _Piece) -> None:
-        prepared = None
-        if raw and len(piece):
-            rows = piece.record.array if piece.index is None else piece.record.array[piece.index]
-            prepared = decimator.prepare_raw(rows["X"], rows["Y"], rows["Z"])
-        decimator.add(_LazyChunk(piece, plan.names), prepared)
+        chunk = _LazyChunk(piece, plan.names, reprojected=plan.reprojection is not None)
+        decimator.add(chunk, decimator.prepare_raw(*chunk.raw_xyz()) if raw and len(piece) else None)
 
     total = plan.point_count
     done = 0
@@ -686,7 +825,7 @@ def read_cloud(
         ThreadPoolExecutor(max_workers=1) if voxel_kernel.AVAILABLE else contextlib.nullcontext() as taker,
     ):
         # and a second worker gathers the points kept of chunk i while chunk i+1 is tested.
-        decimator.take_on(taker)
+        decimator.take_on(taker, finish=_Kept.chunk)
         pending = None
         for piece in _pieces(plan, int(chunk_size), need_xyz=not raw):
             check_canceled(is_canceled)
@@ -702,7 +841,10 @@ def read_cloud(
         if pending is not None:
             pending.result()
         check_canceled(is_canceled)
-        points = decimator.result()
+        parts = decimator.result_parts()
+        # Coordinates and attributes of the final points only (see _Kept).
+        if any(isinstance(part, _Kept) for part in parts):
+            parts = [_Kept.concat(parts).chunk(pool)]
     decimator.take_on(None)
     common = {
         "crs_wkt": plan.output_crs_wkt,
@@ -710,8 +852,8 @@ def read_cloud(
         "total_points": decimator.points_seen,
         "voxel_size": decimator.voxel_size,
     }
-    if len(points):
-        cloud = LocalCloud.from_chunk(points, **common)
+    if sum(len(part) for part in parts):
+        cloud = LocalCloud.from_chunks(parts, **common)
     else:
         extent = _output_extent(plan)
         cloud = LocalCloud(

@@ -55,9 +55,10 @@ if AVAILABLE:
             spill[n_spill] = i
             return n_spill + 1
         bit = np.uint64(1) << np.uint64(r)
-        if (mask[c] & bit) == 0:
-            mask[c] |= bit
-            keep[i] = True
+        # Without a branch: whether a voxel is new is a coin toss the CPU cannot predict.
+        m = mask[c]
+        keep[i] = (m & bit) == 0
+        mask[c] = m | bit
         return n_spill
 
     @njit(cache=True, nogil=True)
@@ -71,15 +72,13 @@ if AVAILABLE:
         return n_spill
 
     @njit(cache=True, nogil=True, inline="always")
-    def _floor_div(d, e, inv):  # pragma: no cover - compiled
-        # floor(d / e) for integers through a float reciprocal (a multiply instead of a
-        # 40-cycle integer division), corrected to be exact.
-        q = np.int64(np.floor(d * inv))
-        if (q + 1) * e <= d:
-            q += 1
-        elif q * e > d:
-            q -= 1
-        return q
+    def _floor_div(d, inv):  # pragma: no cover - compiled
+        # floor(d / e) for an integer d through a float reciprocal inv = 1/e (a multiply
+        # instead of a 40-cycle integer division), exact without a correction step: the
+        # fraction of (d + 0.5) / e lies in [0.5/e, 1 - 0.5/e], and the two roundings (of
+        # 1/e and of the product) move the quotient by at most |d + 0.5| / e * 2**-52, less
+        # than 0.5/e while |d| < 2**51 (raw LAS coordinates are 32-bit), so the floor holds.
+        return np.int64(np.floor((d + 0.5) * inv))
 
     @njit(cache=True, nogil=True)
     def _raw_first_new(xi, yi, zi, ox, oy, oz, ex, ey, ez, nx, ny, zlow, mask, keep, spill):  # pragma: no cover
@@ -88,9 +87,9 @@ if AVAILABLE:
         ix_, iy_, iz_ = 1.0 / ex, 1.0 / ey, 1.0 / ez
         px = py = pz = np.int64(-(2**62))
         for i in range(xi.shape[0]):
-            x = _floor_div(np.int64(xi[i]) - ox, ex, ix_)
-            y = _floor_div(np.int64(yi[i]) - oy, ey, iy_)
-            z = _floor_div(np.int64(zi[i]) - oz, ez, iz_)
+            x = _floor_div(np.int64(xi[i]) - ox, ix_)
+            y = _floor_div(np.int64(yi[i]) - oy, iy_)
+            z = _floor_div(np.int64(zi[i]) - oz, iz_)
             if x == px and y == py and z == pz:
                 continue  # the voxel of the point just before (scan lines): never a first point
             px, py, pz = x, y, z

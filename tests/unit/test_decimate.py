@@ -254,3 +254,29 @@ def test_compiled_and_numpy_paths_give_the_same_points(monkeypatch, tmp_path, de
     np.testing.assert_array_equal(results[True][0], results[False][0])
     assert results[True][1] == results[False][1]
     np.testing.assert_array_equal(results[True][2], results[False][2])
+
+
+def test_compiled_floor_division_is_exact_at_voxel_faces(decimation_path):
+    """The kernel finds voxels with a float reciprocal and no correction step (see
+    voxel_kernel._floor_div): it must equal integer floor division, above all where a
+    coordinate is a whole number of voxels or one quantum either side of one."""
+    if decimation_path != "compiled":
+        pytest.skip("the compiled kernel only")
+    from numba import njit
+
+    from citytwin.twin import voxel_kernel
+
+    @njit
+    def divide_all(d, e):
+        out = np.empty(d.shape[0], dtype=np.int64)
+        inv = 1.0 / e
+        for i in range(d.shape[0]):
+            out[i] = voxel_kernel._floor_div(d[i], inv)
+        return out
+
+    rng = np.random.default_rng(9)
+    for e in (1, 2, 3, 7, 100, 106, 999, 65_537, 2**20 + 1, 2**31 - 1, 2**33 + 5):
+        q = rng.integers(-(2**33) // e - 2, 2**33 // e + 2, 20_000)
+        faces = (q[:, None] * e + np.array([-1, 0, 1, e - 1])[None, :]).ravel()
+        d = np.concatenate([faces, rng.integers(-(2**33), 2**33, 20_000), [0, -1, 1, 2**33, -(2**33)]])
+        np.testing.assert_array_equal(divide_all(d.astype(np.int64), np.int64(e)), d // e, err_msg=f"edge {e}")

@@ -593,3 +593,116 @@ def test_empty_point_cloud_file(tmp_path):
     assert list(iter_chunks(path)) == []
     cloud = read_cloud(path)
     assert len(cloud) == 0 and cloud.total_points == 0
+
+
+# -- read_cloud's threaded path against the plain decimator -------------------------------------
+def _scan_city(n: int, seed: int = 4) -> np.ndarray:
+    """A small airborne-like survey in scan-line order: sloping ground and 50 m blocks with
+    roofs 0-108 m high (so columns span more than the decimator's 64-voxel window)."""
+    rng = np.random.default_rng(seed)
+    per_line = 400
+    line, pos = np.divmod(np.arange(n), per_line)
+    pos = np.where(line % 2 == 0, pos, per_line - 1 - pos)
+    lx = (pos + rng.uniform(0.0, 1.0, n)) * (400.0 / per_line)
+    ly = (line + rng.uniform(0.0, 1.0, n)) * (300.0 / -(-n // per_line))
+    z = 40.0 + 0.01 * lx + rng.normal(0.0, 0.05, n)
+    bx, by = np.floor(lx / 50.0), np.floor(ly / 50.0)
+    roof = (lx - bx * 50.0 > 10.0) & (lx - bx * 50.0 < 40.0) & (ly - by * 50.0 > 10.0) & (ly - by * 50.0 < 40.0)
+    z = np.where(roof, z + ((bx * 7 + by * 13) % 10) * 12.0, z)
+    return np.column_stack([440_000.0 + lx, 4_420_000.0 + ly, z])
+
+
+def _volume(n: int, seed: int = 2) -> np.ndarray:
+    """Points filling a 300 m tall box: far more voxels than the budget's area estimate."""
+    rng = np.random.default_rng(seed)
+    return np.column_stack(
+        [440_000.0 + rng.uniform(0, 400, n), 4_420_000.0 + rng.uniform(0, 300, n), rng.uniform(0, 300, n)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("cloud", "budget", "path"),
+    [
+        ("city", 3_000, "fit answered during the stream"),
+        ("city", 1_000, "fit searched further"),
+        ("city", 60_000, "fit of a raw working set"),
+        ("city+far", 5_000, "within the budget"),
+        ("volume", 2_000, "coarsened, then within the budget"),
+        ("volume", 5_000, "coarsened, then fit answered during the stream"),
+        ("volume", 20_000, "coarsened, then fit searched further"),
+    ],
+)
+def test_read_cloud_equals_the_plain_decimator_on_every_path(tmp_path, monkeypatch, cloud, budget, path):
+    """read_cloud keeps raw records, gathers and probes on a second thread and builds the final
+    points there: the same points as a plain VoxelDecimator fed the file's chunks in order,
+    on the same grid, whichever way the fit goes (which one it went is checked too)."""
+    from citytwin.twin import decimate
+
+    xyz = {"city": _scan_city, "volume": _volume}[cloud.split("+")[0]](120_000 if cloud != "volume" else 60_000)
+    if cloud == "city+far":  # one far point: an extent the data fill a sliver of
+        xyz = np.vstack([xyz, [[445_000.0, 4_425_000.0, 40.0]]])
+    ids = np.arange(len(xyz), dtype=np.uint32)
+    file = write_las(tmp_path / f"{cloud}.las", xyz, point_format=1, extra={"id": ids})
+
+    seen: list[str] = []
+    fit, coarsen = decimate.VoxelDecimator._fit, decimate.VoxelDecimator._coarsen
+    monkeypatch.setattr(
+        decimate.VoxelDecimator,
+        "_fit",
+        lambda self, *a, **k: (
+            seen.append("probed" if k.get("probed") else "raw" if k["raw"] else "fit") or fit(self, *a, **k)
+        ),
+    )
+    monkeypatch.setattr(decimate.VoxelDecimator, "_coarsen", lambda self: seen.append("coarsen") or coarsen(self))
+    got = read_cloud(file, budget=budget, chunk_size=7_000)
+    expected_path = {
+        "fit answered during the stream": [],
+        "fit searched further": ["probed"],
+        "fit of a raw working set": ["raw"],
+        "within the budget": [],
+        "coarsened, then within the budget": ["coarsen", "coarsen"],
+        "coarsened, then fit answered during the stream": ["coarsen", "coarsen"],
+        "coarsened, then fit searched further": ["coarsen", "coarsen", "probed"],
+    }[path]
+    assert seen == expected_path
+
+    with laspy.open(str(file)) as reader:
+        header = reader.header
+    plain = decimate.VoxelDecimator(
+        budget,
+        extent=np.concatenate([header.mins, header.maxs]),
+        quantum=header.scales,
+        lattice_offsets=header.offsets,
+        expected_points=header.point_count,
+    )
+    for chunk in iter_chunks(file, chunk_size=5_000):
+        plain.add(chunk)
+    want = plain.result()
+    np.testing.assert_array_equal(got.attributes["id"], want.attributes["id"])
+    np.testing.assert_allclose(got.real_xyz(), np.column_stack([want.x, want.y, want.z]), atol=0.001)
+    assert got.voxel_size == plain.voxel_size
+    assert 0 < len(got) <= budget
+
+
+def test_reprojected_read_cloud_carries_its_coordinates_through_the_threads(tmp_path, monkeypatch):
+    """Reprojected points cannot come back from the records: the kept points carry them. The
+    threaded (compiled) read equals the single-threaded NumPy read point for point."""
+    from citytwin.twin import voxel_kernel
+
+    xyz = _scan_city(60_000)
+    wkt = pyproj.CRS.from_epsg(UTM50N).to_wkt()
+    ids = np.arange(60_000, dtype=np.uint32)
+    file = write_las(tmp_path / "utm.las", xyz, point_format=1, wkt=wkt, extra={"id": ids})
+    results = []
+    for available in (True, False):
+        monkeypatch.setattr(voxel_kernel, "AVAILABLE", available)
+        results.append(read_cloud(file, budget=2_000, chunk_size=7_000, target_crs=BEIJING_GK))
+    threaded, single = results
+    assert 0 < len(threaded) <= 2_000
+    np.testing.assert_array_equal(threaded.attributes["id"], single.attributes["id"])
+    np.testing.assert_array_equal(threaded.xyz, single.xyz)
+    np.testing.assert_array_equal(threaded.origin, single.origin)
+    gx, gy = pyproj.Transformer.from_crs(UTM50N, BEIJING_GK, always_xy=True).transform(
+        xyz[threaded.attributes["id"], 0], xyz[threaded.attributes["id"], 1]
+    )
+    np.testing.assert_allclose(threaded.real_xyz()[:, :2], np.column_stack([gx, gy]), atol=0.01)
