@@ -548,7 +548,9 @@ class _Kept:
                 parts.append(_subset(part, local))
                 if self.xyz is not None:
                     xyz.append(tuple(v[local] for v in self.xyz[k]))
-        return _Kept(parts or [_subset(self.parts[0], index[:0])], self.names, xyz if self.xyz is not None else None)
+        if not parts:  # nothing taken: an empty part of the first keeps the record layout
+            return _Kept(self.parts[:1], self.names, None if self.xyz is None else self.xyz[:1]).take(index)
+        return _Kept(parts, self.names, xyz if self.xyz is not None else None)
 
     @classmethod
     def concat(cls, pieces: list[_Kept]) -> _Kept:

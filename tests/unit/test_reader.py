@@ -706,3 +706,30 @@ def test_reprojected_read_cloud_carries_its_coordinates_through_the_threads(tmp_
         xyz[threaded.attributes["id"], 0], xyz[threaded.attributes["id"], 1]
     )
     np.testing.assert_allclose(threaded.real_xyz()[:, :2], np.column_stack([gx, gy]), atol=0.01)
+
+
+def test_kept_records_take_across_parts_and_build_the_same_points(tmp_path):
+    """The reader's working set (raw records in parts, one per chunk read): positions taken
+    across part boundaries, or none at all, give the file's own points and attributes."""
+    from citytwin.twin import reader
+
+    xyz = _scan_city(1_000)
+    ids = np.arange(1_000, dtype=np.uint32)
+    path = write_las(tmp_path / "k.las", xyz, point_format=1, extra={"id": ids})
+    plan = reader._plan(path, None, None, None, None, None, 300)
+    records = list(reader._records(plan, 300))
+    kept = reader._Kept.concat([reader._Kept([record], plan.names) for record in records])
+    assert len(kept.parts) == 4 and len(kept) == 1_000
+    want = _laspy_xyz(path)
+    for index in (np.array([0, 299, 300, 599, 600, 999]), np.arange(250, 700, 3), np.array([], dtype=np.int64)):
+        chunk = kept.take(index).chunk()
+        np.testing.assert_array_equal(chunk.attributes["id"], ids[index])
+        np.testing.assert_array_equal(np.column_stack([chunk.x, chunk.y, chunk.z]), want[index])
+        raw = np.column_stack(kept.take(index).raw_xyz())
+        np.testing.assert_array_equal(raw, np.rint((want[index] - plan.header.offsets) / 0.01).astype(np.int32))
+    # Reprojected coordinates are carried, not rebuilt from the records.
+    moved = reader._Kept.concat(
+        [reader._Kept([r], plan.names, [(np.asarray(r.x) + 5.0, np.asarray(r.y), np.asarray(r.z))]) for r in records]
+    )
+    np.testing.assert_array_equal(moved.take(np.array([5, 700])).x, want[[5, 700], 0] + 5.0)
+    assert len(moved.take(np.array([], dtype=np.int64)).chunk().x) == 0
