@@ -7,6 +7,8 @@ that every output format and destination QGIS offers (GeoPackage, memory, PostGI
 
 from __future__ import annotations
 
+import glob
+from pathlib import Path
 from typing import Any
 
 from qgis.core import (
@@ -74,9 +76,11 @@ def _to_qt(value: Any, kind: str):
 
 
 def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=None) -> str:
-    """Write ``frame`` into the sink parameter ``name``; returns the destination id."""
-    import shapely
+    """Write ``frame`` into the sink parameter ``name``; returns the destination id.
 
+    A cancel (or a failure) part-way removes the file this call created, so no half-written
+    output is left; a layer added to an existing file (a GeoPackage) is not undone.
+    """
     columns = [c for c in frame.columns if c != "geometry"]
     kinds = [_kind(frame[c].dtype) for c in columns]
     fields = make_fields(list(zip(columns, kinds)))
@@ -87,9 +91,22 @@ def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=
             if getattr(frame, "crs", None)
             else QgsCoordinateReferenceSystem()
         )
+    created = _new_file(algorithm, parameters, name, context)
     sink, dest = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
+    try:
+        _write_features(sink, frame, columns, kinds, fields, wkb_type, feedback)
+    except Exception:
+        del sink  # the writer closes its file first
+        _remove_new_file(created, dest)
+        raise
+    return dest
+
+
+def _write_features(sink, frame, columns, kinds, fields, wkb_type, feedback) -> None:
+    import shapely
+
     geometries = None
     if wkb_type != QgsWkbTypes.Type.NoGeometry:
         geoms = frame.geometry.to_numpy()
@@ -114,7 +131,32 @@ def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=
             feature.setGeometry(geometry)
         if not sink.addFeature(feature, QgsFeatureSink.Flag.FastInsert):
             raise QgsProcessingException(sink.lastError())
-    return dest
+
+
+def _new_file(algorithm, parameters, name: str, context) -> tuple[Path, set[str]] | None:
+    """The file a sink is about to create, and the names beside it that exist already.
+
+    None for a memory layer, a database, or a file that exists (a new layer in an existing
+    GeoPackage): those are never removed.
+    """
+    target = algorithm.parameterAsOutputLayer(parameters, name, context) or ""
+    path = Path(target.split("|")[0])
+    if not path.is_absolute() or path.exists() or not path.parent.is_dir():
+        return None
+    return path, {p.name for p in path.parent.glob(glob.escape(path.stem) + ".*")}
+
+
+def _remove_new_file(created: tuple[Path, set[str]] | None, dest: str) -> None:
+    """Remove a canceled sink's file and its side files (a shapefile's .dbf, ...), when this
+    write created them; what was there before is left alone."""
+    if created is None:
+        return
+    path, before = created
+    if Path(str(dest).split("|")[0]) != path:
+        return  # the sink went elsewhere (e.g. a generated temporary name)
+    for side in path.parent.glob(glob.escape(path.stem) + ".*"):
+        if side.name not in before:
+            side.unlink(missing_ok=True)
 
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):
