@@ -7,7 +7,9 @@ that every output format and destination QGIS offers (GeoPackage, memory, PostGI
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,11 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
     QgsGeometry,
+    QgsProcessing,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputLayerDefinition,
+    QgsProperty,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDateTime, Qt
@@ -79,7 +84,8 @@ def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=
     """Write ``frame`` into the sink parameter ``name``; returns the destination id.
 
     A cancel (or a failure) part-way removes the file this call created, so no half-written
-    output is left; a layer added to an existing file (a GeoPackage) is not undone.
+    output is left. A file that existed is never removed: a layer added to an existing
+    GeoPackage, or a file being overwritten, stays as the writer left it.
     """
     columns = [c for c in frame.columns if c != "geometry"]
     kinds = [_kind(frame[c].dtype) for c in columns]
@@ -91,14 +97,17 @@ def write_frame(algorithm, parameters, name: str, context, frame, feedback, crs=
             if getattr(frame, "crs", None)
             else QgsCoordinateReferenceSystem()
         )
-    created = _new_file(algorithm, parameters, name, context)
+    created = _new_file(parameters.get(name))
     sink, dest = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
     try:
         _write_features(sink, frame, columns, kinds, fields, wkb_type, feedback)
-    except Exception:
-        del sink  # the writer closes its file first
+    except Exception as exc:
+        # Close the writer before its files go: the traceback keeps the writing frame,
+        # which holds the sink, alive.
+        traceback.clear_frames(exc.__traceback__)
+        del sink
         _remove_new_file(created, dest)
         raise
     return dest
@@ -133,14 +142,24 @@ def _write_features(sink, frame, columns, kinds, fields, wkb_type, feedback) -> 
             raise QgsProcessingException(sink.lastError())
 
 
-def _new_file(algorithm, parameters, name: str, context) -> tuple[Path, set[str]] | None:
-    """The file a sink is about to create, and the names beside it that exist already.
+def _new_file(value: Any) -> tuple[Path, set[str]] | None:
+    """The file a sink parameter's value is about to create, and the names beside it that
+    exist already.
 
-    None for a memory layer, a database, or a file that exists (a new layer in an existing
-    GeoPackage): those are never removed.
+    Read from the value itself: ``parameterAsOutputLayer`` would register a layer to load
+    (and make up a temporary name of its own). None for a temporary output, a memory
+    layer, a database, or a file that exists (a new layer in an existing GeoPackage):
+    those are never removed.
     """
-    target = algorithm.parameterAsOutputLayer(parameters, name, context) or ""
-    path = Path(target.split("|")[0])
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink
+    if isinstance(value, QgsProperty):
+        if value.propertyType() != QgsProperty.StaticProperty:
+            return None
+        value = value.staticValue()
+    if not isinstance(value, str) or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return None
+    path = Path(value.split("|")[0])
     if not path.is_absolute() or path.exists() or not path.parent.is_dir():
         return None
     return path, {p.name for p in path.parent.glob(glob.escape(path.stem) + ".*")}
@@ -156,7 +175,8 @@ def _remove_new_file(created: tuple[Path, set[str]] | None, dest: str) -> None:
         return  # the sink went elsewhere (e.g. a generated temporary name)
     for side in path.parent.glob(glob.escape(path.stem) + ".*"):
         if side.name not in before:
-            side.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a file still held elsewhere: the cancel stands
+                side.unlink(missing_ok=True)
 
 
 class StyleOnLoad(QgsProcessingLayerPostProcessorInterface):

@@ -84,6 +84,8 @@ _Z_LIMIT = 2**40
 _FIT_STEPS_PER_OCTAVE = 8
 #: Gathers of kept points pending at most (see VoxelDecimator.take_on).
 _DEFERRED = 2
+#: Largest column table of the fit probe, in columns per budget point (see _thin_into_set).
+_PROBE_COLUMNS = 2
 #: Largest voxel edge in quanta: coarsening stops there (only reachable when fewer than
 #: 8 points are wanted and points lie on both sides of the origin, see VoxelDecimator).
 _K_LIMIT = 1 << 40
@@ -191,6 +193,11 @@ class _VoxelSet:
         self, xi: np.ndarray, yi: np.ndarray, zi: np.ndarray, origin: np.ndarray, edges: np.ndarray
     ) -> np.ndarray:
         """:meth:`first_new` of a file's integer coordinates, voxels ``(raw - origin) // edges`` (compiled)."""
+        if np.any(np.abs(origin) >= voxel_kernel.RAW_ORIGIN_LIMIT):
+            # Outside the range where the kernel's division is exact (a header whose extent
+            # lies absurdly far from its offsets): the same voxels by integer division.
+            cells = [(np.asarray(r, dtype=np.int64) - int(o)) // int(e) for r, o, e in zip((xi, yi, zi), origin, edges)]
+            return self.first_new(*cells)
         keep, spilled = voxel_kernel.raw_first_new(xi, yi, zi, origin, edges, self.nx, self.ny, self.zlow, self.mask)
         if spilled.size:
             cells = [
@@ -611,9 +618,11 @@ class VoxelDecimator:
     def _points(self) -> list[PointChunk]:
         return [held.points for held in self._collected()]
 
-    def _hold(self, chunk: PointChunk, index: np.ndarray, probe: _VoxelSet, edge: int) -> _Held:
+    def _hold(self, chunk: PointChunk, index: np.ndarray, probe: _VoxelSet | None, edge: int) -> _Held:
         """The points of ``chunk`` at ``index``, and those of them the probe (at ``edge``) keeps."""
         points = chunk.take(index)
+        if probe is None:
+            return _Held(points)
         mask = self._first_new(probe, points, edge)
         survivors = points.take(np.flatnonzero(mask))
         return _Held(points, mask, survivors if self._finish is None else self._finish(survivors))
@@ -722,7 +731,11 @@ class VoxelDecimator:
             self._append(chunk.take(index))
             return
         if not self._pieces:  # a new level: the probe starts with it
-            self._probe = _VoxelSet(self._lattice.columns(_fit_edge(self._k, 1)))
+            columns = self._lattice.columns(_fit_edge(self._k, 1))
+            # Its table costs 16 bytes a column: only where columns are about as many as
+            # points (a voxel estimated from the budget), not for a fine voxel over a
+            # sparse extent, where the table would dwarf the points.
+            self._probe = _VoxelSet(columns) if math.prod(columns) <= _PROBE_COLUMNS * self.budget else None
         if self._count + index.size <= self.cap:
             # No coarsening follows (the count stays within the cap): gather on the side.
             pending = [k for k, p in enumerate(self._pieces) if isinstance(p, Future)]

@@ -27,6 +27,9 @@ import numpy as np
 _EMPTY = -(2**62)
 _HALF_WINDOW = 32
 _Z_LIMIT = 2**40
+#: Largest |raw origin| (quanta) the raw kernel takes: with 32-bit raw coordinates the
+#: differences stay below 2**49, where its division is exact (see _floor_div).
+RAW_ORIGIN_LIMIT = 2**48
 
 AVAILABLE = False
 if os.environ.get("CITYTWIN_NO_NUMBA", "") in ("", "0"):
@@ -77,7 +80,9 @@ if AVAILABLE:
         # instead of a 40-cycle integer division), exact without a correction step: the
         # fraction of (d + 0.5) / e lies in [0.5/e, 1 - 0.5/e], and the two roundings (of
         # 1/e and of the product) move the quotient by at most |d + 0.5| / e * 2**-52, less
-        # than 0.5/e while |d| < 2**51 (raw LAS coordinates are 32-bit), so the floor holds.
+        # than 0.5/e while |d| < 2**51, so the floor holds. Here d = X - origin with X a
+        # 32-bit raw coordinate and |origin| < RAW_ORIGIN_LIMIT (the caller checks), so
+        # |d| < 2**49.
         return np.int64(np.floor((d + 0.5) * inv))
 
     @njit(cache=True, nogil=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pyogrio
@@ -12,6 +15,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProcessingOutputLayerDefinition,
+    QgsProject,
 )
 
 from citytwin.common.errors import Canceled
@@ -46,7 +50,19 @@ def algorithm(provider_registered):
 
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".shp"])
-def test_a_cancel_part_way_removes_the_file_it_created(algorithm, tmp_path, suffix):
+def test_a_cancel_part_way_removes_the_file_it_created(algorithm, tmp_path, suffix, monkeypatch):
+    from citytwin.processing import qgis_frames
+
+    open_at_removal = []
+    remove = qgis_frames._remove_new_file
+
+    def watched(created, dest):
+        # Windows cannot remove an open file: the writer must be closed by now.
+        fds = Path("/proc/self/fd").iterdir()
+        open_at_removal.extend(p for p in map(os.path.realpath, fds) if p.startswith(str(tmp_path)))
+        remove(created, dest)
+
+    monkeypatch.setattr(qgis_frames, "_remove_new_file", watched)
     (tmp_path / "other.dbf").write_bytes(b"not ours")
     out = tmp_path / f"points{suffix}"
     feedback = CancelOnSecondLook()
@@ -54,6 +70,7 @@ def test_a_cancel_part_way_removes_the_file_it_created(algorithm, tmp_path, suff
         write_frame(algorithm, {"OUTPUT": str(out)}, "OUTPUT", QgsProcessingContext(), _frame(), feedback)
     assert feedback.looks == 2  # canceled after 5 000 features were written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.dbf"]
+    assert open_at_removal == []
 
     # The same write without a cancel gives every feature.
     write_frame(algorithm, {"OUTPUT": str(out)}, "OUTPUT", QgsProcessingContext(), _frame(), QgsProcessingFeedback())
@@ -70,3 +87,14 @@ def test_a_cancel_never_removes_a_file_that_was_there(algorithm, tmp_path):
         write_frame(algorithm, {"OUTPUT": target}, "OUTPUT", QgsProcessingContext(), _frame(), CancelOnSecondLook())
     assert base.exists()
     assert len(pyogrio.read_dataframe(base, layer="keep")) == 10
+
+
+def test_a_temporary_output_from_the_dialog_is_loaded_once(algorithm, tmp_path):
+    """The dialog passes an output definition: finding the file to guard must not register
+    a second layer to load (whose made-up file would be reported as not generated)."""
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    target = QgsProcessingOutputLayerDefinition("TEMPORARY_OUTPUT", QgsProject.instance())
+    dest = write_frame(algorithm, {"OUTPUT": target}, "OUTPUT", context, _frame(100), QgsProcessingFeedback())
+    to_load = context.layersToLoadOnCompletion()
+    assert list(to_load) == [dest]

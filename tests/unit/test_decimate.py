@@ -280,3 +280,23 @@ def test_compiled_floor_division_is_exact_at_voxel_faces(decimation_path):
         faces = (q[:, None] * e + np.array([-1, 0, 1, e - 1])[None, :]).ravel()
         d = np.concatenate([faces, rng.integers(-(2**33), 2**33, 20_000), [0, -1, 1, 2**33, -(2**33)]])
         np.testing.assert_array_equal(divide_all(d.astype(np.int64), np.int64(e)), d // e, err_msg=f"edge {e}")
+
+
+def test_raw_voxels_far_from_the_origin_fall_back_to_exact_division(decimation_path):
+    """A header whose extent lies absurdly far from its offsets puts the raw origin beyond
+    the kernel's exact range: the voxels then come from integer division, still exact."""
+    from citytwin.twin import voxel_kernel
+    from citytwin.twin.decimate import _VoxelSet
+
+    if decimation_path != "compiled":
+        pytest.skip("first_new_raw is the compiled path")
+    rng = np.random.default_rng(4)
+    raw = [rng.integers(-(2**31), 2**31 - 1, 5_000).astype(np.int32) for _ in range(3)]
+    raw[0][1::2] = raw[0][::2]  # pairs of points that share a voxel
+    raw[1][1::2], raw[2][1::2] = raw[1][::2], raw[2][::2]
+    edges = np.array([1_000_003, 1_000_003, 999_999])
+    for shift in (0, voxel_kernel.RAW_ORIGIN_LIMIT + 12_345):
+        origin = np.array([shift, -shift, 7])
+        keep = _VoxelSet((8, 8)).first_new_raw(*raw, origin, edges)
+        cells = np.stack([(r.astype(np.int64) - o) // e for r, o, e in zip(raw, origin, edges)], axis=1)
+        np.testing.assert_array_equal(np.flatnonzero(keep), _first_per_voxel(cells))

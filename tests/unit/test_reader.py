@@ -630,6 +630,7 @@ def _volume(n: int, seed: int = 2) -> np.ndarray:
         ("volume", 2_000, "coarsened, then within the budget"),
         ("volume", 5_000, "coarsened, then fit answered during the stream"),
         ("volume", 20_000, "coarsened, then fit searched further"),
+        ("city+far", 5_000, "no probe for a fine voxel over a sparse extent"),
     ],
 )
 def test_read_cloud_equals_the_plain_decimator_on_every_path(tmp_path, monkeypatch, cloud, budget, path):
@@ -654,7 +655,10 @@ def test_read_cloud_equals_the_plain_decimator_on_every_path(tmp_path, monkeypat
         ),
     )
     monkeypatch.setattr(decimate.VoxelDecimator, "_coarsen", lambda self: seen.append("coarsen") or coarsen(self))
-    got = read_cloud(file, budget=budget, chunk_size=7_000)
+    # A fine voxel over the far point's extent: a probe table of a million columns would
+    # cost far more than the budget's points, so none is made and the fit runs at the end.
+    resolution = 0.5 if path.startswith("no probe") else None
+    got = read_cloud(file, budget=budget, chunk_size=7_000, resolution=resolution)
     expected_path = {
         "fit answered during the stream": [],
         "fit searched further": ["probed"],
@@ -663,6 +667,7 @@ def test_read_cloud_equals_the_plain_decimator_on_every_path(tmp_path, monkeypat
         "coarsened, then within the budget": ["coarsen", "coarsen"],
         "coarsened, then fit answered during the stream": ["coarsen", "coarsen"],
         "coarsened, then fit searched further": ["coarsen", "coarsen", "probed"],
+        "no probe for a fine voxel over a sparse extent": ["fit"],
     }[path]
     assert seen == expected_path
 
@@ -670,6 +675,7 @@ def test_read_cloud_equals_the_plain_decimator_on_every_path(tmp_path, monkeypat
         header = reader.header
     plain = decimate.VoxelDecimator(
         budget,
+        voxel_size=resolution,
         extent=np.concatenate([header.mins, header.maxs]),
         quantum=header.scales,
         lattice_offsets=header.offsets,
