@@ -154,7 +154,7 @@ def _new_file(value: Any) -> tuple[Path, set[str]] | None:
     if isinstance(value, QgsProcessingOutputLayerDefinition):
         value = value.sink
     if isinstance(value, QgsProperty):
-        if value.propertyType() != QgsProperty.StaticProperty:
+        if value.propertyType() != QgsProperty.Type.StaticProperty:
             return None
         value = value.staticValue()
     if not isinstance(value, str) or value == QgsProcessing.TEMPORARY_OUTPUT:
